@@ -1,0 +1,68 @@
+/* A dialect: what dal knows about one kind of database, behind one const
+ * table chosen by URL scheme. Optional operations may be NULL. */
+#ifndef DAL_DIALECT_H
+#define DAL_DIALECT_H
+
+#include <stdbool.h>
+
+#include "../src/buf.h"
+#include "../src/url.h"
+
+enum {
+    DAL__CAP_SAVEPOINTS = 1u << 0,
+    DAL__CAP_MULTIROW_INSERT = 1u << 1, /* INSERT ... VALUES (...),(...) */
+};
+
+typedef struct dal__dialect {
+    const char *name;
+    const char *const *schemes;      /* NULL-terminated                      */
+    const char *const *odbc_drivers; /* odbcinst names to try, in order      */
+    const char *package;             /* Debian package providing the driver  */
+    bool requires_database;
+    /* Connection-string keys for server, port, database, user, password
+     * (NULL: the dialect does not use that part). URL query keys may not
+     * name them: those parts are set in the URL itself. */
+    const char *server_keys[5];
+    /* "Key=Value" defaults written unless the URL's query sets Key. */
+    const char *const *defaults;
+    /* Writes the connection string for u (without DRIVER=, added by the
+     * caller); NULL: server keys, then defaults and query keys. */
+    void (*build_connstr)(const dal__url *u, dal__buf *out);
+    /* Statements run once on every new connection, or NULL. */
+    const char *const *(*setup_sql)(const dal__url *u);
+    /* Maps a driver error to a dal_code, or returns 0 to classify by SQLSTATE. */
+    int (*classify)(const char *sqlstate, long native_code);
+    const char *ping_sql;
+    unsigned caps;
+    int max_params;        /* bound parameters per statement             */
+    const char *json_type; /* column type for JSON documents             */
+} dal__dialect;
+
+extern const dal__dialect dal__dialect_sqlite;
+extern const dal__dialect dal__dialect_postgresql;
+extern const dal__dialect dal__dialect_mysql;
+extern const dal__dialect dal__dialect_mssql;
+extern const dal__dialect dal__dialect_odbc;
+
+/* The dialect for a lower-case scheme without "+odbc", or NULL. */
+const dal__dialect *dal__dialect_for_scheme(const char *scheme);
+
+/* Connection-string helpers shared by the dialects (src/connstr.c). */
+/* Appends KEY=VALUE; with VALUE in {} (} doubled) when it needs quoting. */
+void dal__connstr_put(dal__buf *out, const char *key, const char *value);
+/* Appends the "Key=Value" defaults the URL's query does not override. */
+void dal__connstr_put_defaults(dal__buf *out, const dal__url *u, const char *const *defaults);
+/* Appends "Key=Value" defaults the URL does not override, then the URL's
+ * own pass-through keys. */
+void dal__connstr_put_params(dal__buf *out, const dal__url *u, const char *const *defaults);
+/* Server/port/database/user/password under the dialect's key names. */
+void dal__connstr_put_server(dal__buf *out, const dal__url *u, const dal__dialect *d);
+/* The generic builder: server keys, then defaults and query keys. */
+void dal__connstr_build(const dal__url *u, const dal__dialect *d, dal__buf *out);
+/* Copies a connection string with the values of PWD and Password replaced
+ * by ***, whatever their quoting. */
+void dal__connstr_mask(const char *in, dal__buf *out);
+/* True when key is a password attribute (PWD, Password). */
+bool dal__connstr_is_secret_key(const char *key, size_t n);
+
+#endif

@@ -1,0 +1,14 @@
+/* dal: a data access layer over ODBC. One URL, a bounded pool, per-thread
+ * scopes, JSON through jansson, structured errors. */
+#ifndef DAL_H
+#define DAL_H
+
+#include "dal/version.h"
+#include "dal/export.h"
+#include "dal/error.h"
+#include "dal/engine.h"
+#include "dal/session.h"
+#include "dal/scope.h"
+#include "dal/json.h"
+
+#endif

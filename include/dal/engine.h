@@ -1,0 +1,79 @@
+/* Engine: a database URL, resolved to an ODBC driver, plus its connection pool.
+ * Thread-safe: one engine is shared by all threads of a program. */
+#ifndef DAL_ENGINE_H
+#define DAL_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "export.h"
+
+DAL_BEGIN_DECLS
+
+typedef struct dal_engine dal_engine;
+struct json_t;
+
+/* Options a program sets in code. The URL's query keys (pool_size=...) win over
+ * these, so operators can tune a deployment without a rebuild. */
+typedef struct dal_engine_options {
+    int pool_size;        /* connections kept open (default 5; >= 1)            */
+    int max_overflow;     /* extra connections closed again at check-in (10)    */
+    double pool_timeout;  /* seconds a checkout waits for a connection (30)     */
+    double pool_recycle;  /* replace connections older than this; < 0 = never  */
+    double ping_idle;     /* ping before reuse when idle longer than this (1 s);
+                             0 = always, < 0 = never                            */
+    int statement_cache;  /* prepared statements cached per connection (32)     */
+    const char *driver;   /* ODBC driver name override (NULL = resolve)         */
+    /* JSON conversion used everywhere dal converts JSON (NULL = jansson's). */
+    char *(*json_serialize)(const struct json_t *value, dal_error *err);
+    struct json_t *(*json_deserialize)(const char *text, dal_error *err);
+} dal_engine_options;
+
+/* Fills o with the defaults above. */
+DAL_EXPORT void dal_engine_options_init(dal_engine_options *o);
+
+/* Parses and validates url, resolves the ODBC driver; does not connect
+ * (connections open lazily, on first checkout). opts may be NULL. */
+DAL_EXPORT int dal_engine_create(const char *url, const dal_engine_options *opts,
+                                 dal_engine **out, dal_error *err);
+
+/* Closes idle connections and releases the engine. With sessions still out
+ * the release is deferred until the last of them is closed; new checkouts
+ * fail with DAL_EMISUSE. NULL is a no-op. Always returns DAL_OK. */
+DAL_EXPORT int dal_engine_dispose(dal_engine *engine);
+
+/* The dialect's name: "sqlite", "postgresql", "mysql", "mssql" or "odbc". */
+DAL_EXPORT const char *dal_engine_dialect(const dal_engine *engine);
+/* The resolved ODBC driver name ("" for a DSN or a raw connection string). */
+DAL_EXPORT const char *dal_engine_driver(const dal_engine *engine);
+
+#define DAL_CONNSTR_UNMASKED 1u
+/* Writes the ODBC connection string with the password shown as *** (unless
+ * DAL_CONNSTR_UNMASKED). DAL_ERANGE when it does not fit in size bytes. */
+DAL_EXPORT int dal_engine_connection_string(const dal_engine *engine, char *buf, size_t size,
+                                            unsigned flags);
+
+typedef struct dal_pool_stats {
+    int pool_size;          /* limits in force                                */
+    int max_overflow;
+    int kept;               /* open connections counted against pool_size     */
+    int overflow;           /* open connections beyond pool_size              */
+    int checked_out;        /* sessions out now                               */
+    int idle;               /* open connections waiting in the pool           */
+    int waiting;            /* threads waiting for a connection now           */
+    uint64_t checkouts;     /* successful checkouts                           */
+    uint64_t waits;         /* checkouts that had to wait                     */
+    uint64_t timeouts;      /* checkouts that gave up with DAL_ETIMEOUT       */
+    uint64_t connects;      /* connections opened                             */
+    uint64_t discards;      /* connections closed as dead, dirty or old       */
+    uint64_t pings;         /* liveness checks before reuse                   */
+    uint64_t prepares;      /* statements prepared (cache misses)             */
+    uint64_t cache_hits;    /* statements reused from the per-connection cache */
+} dal_pool_stats;
+
+DAL_EXPORT int dal_engine_pool_stats(dal_engine *engine, dal_pool_stats *out);
+
+DAL_END_DECLS
+
+#endif

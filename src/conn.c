@@ -1,0 +1,214 @@
+/* One pooled ODBC connection and its cache of prepared statements. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "engine_internal.h"
+#include "error_internal.h"
+
+double dal__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *context,
+                    dal_error *err)
+{
+    dal_engine *e = c->engine;
+    dal_error local = DAL_ERROR_INIT;
+    int code = dal__odbc_error(type, h, e->dialect, context, e->url.password, &local);
+    SQLUINTEGER dead = SQL_CD_FALSE;
+    if (code != DAL_EDISCONNECTED &&
+        DAL__ODBC_OK(SQLGetConnectAttr(c->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL)) &&
+        dead == SQL_CD_TRUE)
+        code = local.code = DAL_EDISCONNECTED;
+    if (code == DAL_EDISCONNECTED) c->broken = true;
+    return dal__error_copy(err, &local);
+}
+
+static int run_setup(dal__conn *c, dal_error *err)
+{
+    const dal__dialect *d = c->engine->dialect;
+    const char *const *sql = d->setup_sql ? d->setup_sql(&c->engine->url) : NULL;
+    if (!sql) return DAL_OK;
+    for (; *sql; sql++) {
+        int rc = dal__conn_exec_direct(c, *sql, err);
+        if (rc) return rc;
+    }
+    return dal__conn_end_txn(c, true, err);
+}
+
+int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
+{
+    SQLHENV env;
+    int rc = dal__odbc_env(&env, err);
+    if (rc) return rc;
+    dal__conn *c = dal__calloc(1, sizeof *c);
+    if (!c) return dal__error_nomem(err);
+    c->engine = e;
+    c->cache = dal__calloc((size_t)e->statement_cache + 1, sizeof *c->cache);
+    if (!c->cache || !DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_DBC, env, &c->dbc))) {
+        dal__free(c->cache);
+        dal__free(c);
+        return dal__error_nomem(err);
+    }
+    SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT, (SQLPOINTER)(intptr_t)10, 0);
+    SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)e->connstr, SQL_NTS, NULL, 0, NULL,
+                                    SQL_DRIVER_NOPROMPT);
+    if (!DAL__ODBC_OK(sr)) {
+        char context[400];
+        char target[300];
+        dal__engine_target(e, target, sizeof target);
+        snprintf(context, sizeof context, "cannot connect to %s", target);
+        dal_error local = DAL_ERROR_INIT;
+        int code = dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, e->url.password,
+                                   &local);
+        if (code != DAL_EDRIVER && code != DAL_ENOMEM) local.code = DAL_ECONNECT;
+        SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+        dal__free(c->cache);
+        dal__free(c);
+        return dal__error_copy(err, &local);
+    }
+    if (!DAL__ODBC_OK(SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT,
+                                        (SQLPOINTER)(uintptr_t)SQL_AUTOCOMMIT_OFF, 0))) {
+        rc = dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot turn autocommit off", err);
+        dal__conn_close(c);
+        return rc;
+    }
+    if ((rc = run_setup(c, err)) != DAL_OK) {
+        dal__conn_close(c);
+        return rc;
+    }
+    c->created_at = c->last_used = dal__now();
+    *out = c;
+    return DAL_OK;
+}
+
+void dal__conn_close(dal__conn *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->ncache; i++) dal__stmt_free(c->cache[i]);
+    dal__free(c->cache);
+    if (!c->broken) SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
+    SQLDisconnect(c->dbc);
+    SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+    dal__free(c);
+}
+
+int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err)
+{
+    SQLRETURN sr = SQLEndTran(SQL_HANDLE_DBC, c->dbc, commit ? SQL_COMMIT : SQL_ROLLBACK);
+    if (DAL__ODBC_OK(sr)) return DAL_OK;
+    return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, commit ? "commit failed" : "rollback failed",
+                           err);
+}
+
+int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err)
+{
+    SQLHSTMT h;
+    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h)))
+        return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
+    SQLRETURN sr = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
+    int rc = DAL_OK;
+    if (!DAL__ODBC_OK(sr) && sr != SQL_NO_DATA) {
+        char context[160];
+        snprintf(context, sizeof context, "%.120s failed", sql);
+        rc = dal__conn_error(c, SQL_HANDLE_STMT, h, context, err);
+    }
+    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    return rc;
+}
+
+bool dal__conn_ping(dal__conn *c)
+{
+    dal_error ignored = DAL_ERROR_INIT;
+    if (dal__conn_exec_direct(c, c->engine->dialect->ping_sql, &ignored) != DAL_OK) return false;
+    return dal__conn_end_txn(c, false, &ignored) == DAL_OK;
+}
+
+/* ---- statement cache ---------------------------------------------------- */
+
+static uint64_t hash_sql(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+void dal__stmt_free(dal_stmt *st)
+{
+    if (!st) return;
+    dal__result_free(&st->result);
+    if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    for (SQLSMALLINT i = 0; i < st->nparams; i++) dal__free(st->params[i].text);
+    dal__free(st->params);
+    dal__free(st->sql);
+    dal__free(st);
+}
+
+static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out, dal_error *err)
+{
+    dal_stmt *st = dal__calloc(1, sizeof *st);
+    if (!st) return dal__error_nomem(err);
+    st->conn = c;
+    st->hash = hash;
+    st->sql = dal__strdup(sql);
+    if (!st->sql) {
+        dal__free(st);
+        return dal__error_nomem(err);
+    }
+    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st->h))) {
+        st->h = NULL;
+        dal__stmt_free(st);
+        return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
+    }
+    SQLRETURN sr = SQLPrepare(st->h, (SQLCHAR *)sql, SQL_NTS);
+    if (DAL__ODBC_OK(sr)) sr = SQLNumParams(st->h, &st->nparams);
+    if (!DAL__ODBC_OK(sr)) {
+        int rc = dal__conn_error(c, SQL_HANDLE_STMT, st->h, "prepare failed", err);
+        dal__stmt_free(st);
+        return rc;
+    }
+    if (st->nparams > 0 && !(st->params = dal__calloc((size_t)st->nparams, sizeof *st->params))) {
+        st->nparams = 0;
+        dal__stmt_free(st);
+        return dal__error_nomem(err);
+    }
+    atomic_fetch_add_explicit(&c->engine->pool.prepares, 1, memory_order_relaxed);
+    *out = st;
+    return DAL_OK;
+}
+
+int dal__conn_statement(dal__conn *c, const char *sql, dal_stmt **out, dal_error *err)
+{
+    uint64_t hash = hash_sql(sql);
+    int victim = -1;
+    for (int i = 0; i < c->ncache; i++) {
+        dal_stmt *st = c->cache[i];
+        if (st->session) continue;
+        if (st->hash == hash && !strcmp(st->sql, sql)) {
+            st->last_used = ++c->tick;
+            atomic_fetch_add_explicit(&c->engine->pool.hits, 1, memory_order_relaxed);
+            *out = st;
+            return DAL_OK;
+        }
+        if (victim < 0 || st->last_used < c->cache[victim]->last_used) victim = i;
+    }
+    dal_stmt *st = NULL;
+    int rc = prepare(c, sql, hash, &st, err);
+    if (rc) return rc;
+    st->last_used = ++c->tick;
+    if (c->ncache < c->engine->statement_cache) {
+        c->cache[c->ncache++] = st;
+        st->cached = true;
+    } else if (victim >= 0) {
+        dal__stmt_free(c->cache[victim]);
+        c->cache[victim] = st;
+        st->cached = true;
+    }
+    *out = st;
+    return DAL_OK;
+}

@@ -1,0 +1,115 @@
+/* ODBC connection strings: KEY=VALUE;... with values braced when needed, so
+ * that no value (a password, a query value) can add or replace an attribute. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../drivers/dialect.h"
+
+static bool needs_braces(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0) return false;
+    if (v[0] == ' ' || v[n - 1] == ' ' || v[0] == '\t' || v[n - 1] == '\t') return true;
+    return strpbrk(v, ";{}=") != NULL;
+}
+
+void dal__connstr_put(dal__buf *out, const char *key, const char *value)
+{
+    dal__buf_puts(out, key);
+    dal__buf_putc(out, '=');
+    if (needs_braces(value)) {
+        dal__buf_putc(out, '{');
+        for (const char *p = value; *p; p++) {
+            if (*p == '}') dal__buf_putc(out, '}');
+            dal__buf_putc(out, *p);
+        }
+        dal__buf_putc(out, '}');
+    } else {
+        dal__buf_puts(out, value);
+    }
+    dal__buf_putc(out, ';');
+}
+
+bool dal__connstr_is_secret_key(const char *key, size_t n)
+{
+    return (n == 3 && !strncasecmp(key, "PWD", 3)) || (n == 8 && !strncasecmp(key, "Password", 8));
+}
+
+void dal__connstr_put_defaults(dal__buf *out, const dal__url *u, const char *const *defaults)
+{
+    for (const char *const *d = defaults; d && *d; d++) {
+        const char *eq = strchr(*d, '=');
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - *d), *d);
+        if (!dal__url_param_get(u, key)) dal__connstr_put(out, key, eq + 1);
+    }
+}
+
+void dal__connstr_put_params(dal__buf *out, const dal__url *u, const char *const *defaults)
+{
+    dal__connstr_put_defaults(out, u, defaults);
+    for (size_t i = 0; i < u->nparams; i++) dal__connstr_put(out, u->params[i].key, u->params[i].value);
+}
+
+void dal__connstr_put_server(dal__buf *out, const dal__url *u, const dal__dialect *d)
+{
+    const char *const *keys = d->server_keys;
+    if (keys[0] && u->host) dal__connstr_put(out, keys[0], u->host);
+    if (keys[1] && u->port) {
+        char port[16];
+        snprintf(port, sizeof port, "%d", u->port);
+        dal__connstr_put(out, keys[1], port);
+    }
+    if (keys[2] && u->database) dal__connstr_put(out, keys[2], u->database);
+    if (keys[3] && u->user) dal__connstr_put(out, keys[3], u->user);
+    if (keys[4] && u->password) dal__connstr_put(out, keys[4], u->password);
+}
+
+void dal__connstr_build(const dal__url *u, const dal__dialect *d, dal__buf *out)
+{
+    dal__connstr_put_server(out, u, d);
+    dal__connstr_put_params(out, u, d->defaults);
+}
+
+/* Length of the value starting at v: up to ';' or, braced, up to the '}'
+ * that is not doubled. */
+static size_t value_length(const char *v)
+{
+    if (*v != '{') return strcspn(v, ";");
+    size_t i = 1;
+    while (v[i]) {
+        if (v[i] == '}') {
+            if (v[i + 1] != '}') return i + 1;
+            i++;
+        }
+        i++;
+    }
+    return i;
+}
+
+void dal__connstr_mask(const char *in, dal__buf *out)
+{
+    const char *p = in;
+    while (*p) {
+        size_t kn = strcspn(p, "=;");
+        dal__buf_append(out, p, kn);
+        if (p[kn] != '=') { /* an attribute without value */
+            if (p[kn] == ';') dal__buf_putc(out, ';');
+            p += kn + (p[kn] == ';');
+            continue;
+        }
+        const char *v = p + kn + 1;
+        size_t vn = value_length(v);
+        dal__buf_putc(out, '=');
+        if (dal__connstr_is_secret_key(p, kn))
+            dal__buf_puts(out, "***");
+        else
+            dal__buf_append(out, v, vn);
+        p = v + vn;
+        if (*p == ';') {
+            dal__buf_putc(out, ';');
+            p++;
+        }
+    }
+}

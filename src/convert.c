@@ -1,0 +1,151 @@
+#include "convert.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dal/error.h"
+
+int dal__parse_int64(const char *s, int64_t *out)
+{
+    char *end;
+    if (!*s || isspace((unsigned char)*s)) return DAL_ETYPE;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end) {
+        /* "3.0" from a numeric column is an integer too; "3.5" is not. */
+        double d;
+        if (dal__parse_double(s, &d) != 0) return DAL_ETYPE;
+        if (d != floor(d)) return DAL_ETYPE;
+        if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return DAL_ERANGE;
+        *out = (int64_t)d;
+        return 0;
+    }
+    if (errno == ERANGE) return DAL_ERANGE;
+    *out = (int64_t)v;
+    return 0;
+}
+
+int dal__parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!*s || isspace((unsigned char)*s)) return DAL_ETYPE;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (*end) return DAL_ETYPE;
+    if (errno == ERANGE && isinf(d)) return DAL_ERANGE;
+    *out = d;
+    return 0;
+}
+
+int dal__parse_bool(const char *s, bool *out)
+{
+    static const char *const t[] = {"1", "t", "true", "y", "yes", "on"};
+    static const char *const f[] = {"0", "f", "false", "n", "no", "off"};
+    for (size_t i = 0; i < 6; i++) {
+        if (!strcasecmp(s, t[i])) return *out = true, 0;
+        if (!strcasecmp(s, f[i])) return *out = false, 0;
+    }
+    return DAL_ETYPE;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i])) return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+int dal__parse_timestamp(const char *s, int64_t *us)
+{
+    const char *p = s;
+    int y, mo, d, h = 0, mi = 0, sec = 0;
+    int64_t frac = 0;
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d))
+        return DAL_ETYPE;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return DAL_ETYPE;
+    if (*p == ' ' || *p == 'T') {
+        p++;
+        if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+            digits(&p, 2, &sec))
+            return DAL_ETYPE;
+        if (h > 23 || mi > 59 || sec > 60) return DAL_ETYPE;
+        if (*p == '.') {
+            p++;
+            int n = 0;
+            while (isdigit((unsigned char)*p)) {
+                if (n < 6) frac = frac * 10 + (*p - '0');
+                n++;
+                p++;
+            }
+            if (n == 0) return DAL_ETYPE;
+            for (; n < 6; n++) frac *= 10;
+        }
+    }
+    int64_t offset = 0;
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
+        if (digits(&p, 2, &oh)) return DAL_ETYPE;
+        if (*p == ':') p++;
+        if (isdigit((unsigned char)*p) && digits(&p, 2, &om)) return DAL_ETYPE;
+        offset = sign * (oh * 3600 + om * 60);
+    }
+    if (*p) return DAL_ETYPE;
+    int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    *us = secs * 1000000 + frac;
+    return 0;
+}
+
+void dal__format_timestamp(int64_t us, bool iso, char *buf, size_t n)
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        secs--;
+    }
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, n, "%04lld-%02u-%02u%c%02d:%02d:%02d.%06lld%s", (long long)y, m, d, iso ? 'T' : ' ',
+             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (long long)frac, iso ? "Z" : "");
+}

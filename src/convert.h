@@ -1,0 +1,20 @@
+/* Exact conversions between text and typed values (no silent zeros). */
+#ifndef DAL_CONVERT_H
+#define DAL_CONVERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Each returns 0, or DAL_ETYPE (not that type) or DAL_ERANGE (too large). */
+int dal__parse_int64(const char *s, int64_t *out);
+int dal__parse_double(const char *s, double *out);
+int dal__parse_bool(const char *s, bool *out);
+/* "YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|+HH[:MM]]" or "YYYY-MM-DD", as UTC
+ * microseconds since 1970. */
+int dal__parse_timestamp(const char *s, int64_t *us);
+/* "YYYY-MM-DD HH:MM:SS.ffffff" (UTC) into buf of at least 32 bytes; with
+ * iso set, "YYYY-MM-DDTHH:MM:SS.ffffffZ". */
+void dal__format_timestamp(int64_t us, bool iso, char *buf, size_t n);
+
+#endif

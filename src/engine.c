@@ -1,0 +1,175 @@
+/* Engine: URL -> dialect -> ODBC driver -> connection string, plus the pool. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "driver_resolve.h"
+#include "engine_internal.h"
+#include "error_internal.h"
+
+void dal_engine_options_init(dal_engine_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->pool_size = 5;
+    o->max_overflow = 10;
+    o->pool_timeout = 30;
+    o->pool_recycle = -1;
+    o->ping_idle = 1;
+    o->statement_cache = 32;
+}
+
+int dal__build_connstr(const dal__url *u, const char *driver, char **out, dal_error *err)
+{
+    dal__buf b = {0};
+    if (driver && *driver) dal__connstr_put(&b, "DRIVER", driver);
+    if (u->dialect->build_connstr)
+        u->dialect->build_connstr(u, &b);
+    else
+        dal__connstr_build(u, u->dialect, &b);
+    if (b.failed || !b.data) {
+        dal__buf_free(&b);
+        return dal__error_nomem(err);
+    }
+    *out = b.data;
+    return DAL_OK;
+}
+
+static void apply_options(dal_engine *e, const dal_engine_options *opts)
+{
+    dal_engine_options d;
+    dal_engine_options_init(&d);
+    if (!opts) opts = &d;
+    const dal__url *u = &e->url;
+    e->pool_size = u->has_pool_size ? u->pool_size : opts->pool_size > 0 ? opts->pool_size : 1;
+    e->max_overflow = u->has_max_overflow ? u->max_overflow : opts->max_overflow >= 0 ? opts->max_overflow : 0;
+    e->pool_timeout = u->has_pool_timeout ? u->pool_timeout : opts->pool_timeout >= 0 ? opts->pool_timeout : 0;
+    e->pool_recycle = u->has_pool_recycle ? u->pool_recycle : opts->pool_recycle;
+    e->ping_idle = u->has_ping_idle ? u->ping_idle : opts->ping_idle;
+    e->statement_cache = opts->statement_cache >= 0 ? opts->statement_cache : 0;
+    e->json_serialize = opts->json_serialize;
+    e->json_deserialize = opts->json_deserialize;
+    if (u->memory) { /* one in-memory database: every session shares it */
+        e->pool_size = 1;
+        e->max_overflow = 0;
+    }
+}
+
+int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engine **out,
+                      dal_error *err)
+{
+    if (!out) return dal__error_set(err, DAL_EMISUSE, "dal_engine_create: out is NULL");
+    *out = NULL;
+    dal_engine *e = dal__calloc(1, sizeof *e);
+    if (!e) return dal__error_nomem(err);
+    int rc = dal__url_parse(url, &e->url, err);
+    if (rc) {
+        dal__free(e);
+        return rc;
+    }
+    e->dialect = e->url.dialect;
+    const char *wanted = e->url.driver ? e->url.driver : opts ? opts->driver : NULL;
+    if (!(rc = dal__resolve_driver(e->dialect, wanted, &e->driver, err)) &&
+        !(rc = dal__build_connstr(&e->url, e->driver, &e->connstr, err)) &&
+        (rc = dal__pool_init(&e->pool)) != DAL_OK)
+        dal__error_nomem(err);
+    if (rc) {
+        dal__url_free(&e->url);
+        dal__free(e->driver);
+        dal__free_secret(e->connstr);
+        dal__free(e);
+        return rc;
+    }
+    apply_options(e, opts);
+    *out = e;
+    return DAL_OK;
+}
+
+void dal__engine_free(dal_engine *e)
+{
+    dal__pool *p = &e->pool;
+    while (p->free_sessions) {
+        dal_session *s = p->free_sessions;
+        p->free_sessions = s->next_free;
+        dal__free(s);
+    }
+    pthread_mutex_destroy(&p->lock);
+    dal__free_secret(e->connstr);
+    dal__free(e->driver);
+    dal__url_free(&e->url);
+    dal__free(e);
+}
+
+int dal_engine_dispose(dal_engine *e)
+{
+    if (e) dal__pool_dispose(e);
+    return DAL_OK;
+}
+
+const char *dal_engine_dialect(const dal_engine *e) { return e ? e->dialect->name : ""; }
+
+const char *dal_engine_driver(const dal_engine *e) { return e ? e->driver : ""; }
+
+int dal_engine_connection_string(const dal_engine *e, char *buf, size_t size, unsigned flags)
+{
+    if (!e || !buf) return DAL_EMISUSE;
+    dal__buf masked = {0};
+    const char *s = e->connstr;
+    if (!(flags & DAL_CONNSTR_UNMASKED)) {
+        dal__connstr_mask(e->connstr, &masked);
+        if (masked.failed) {
+            dal__buf_free(&masked);
+            return DAL_ENOMEM;
+        }
+        s = masked.data ? masked.data : "";
+    }
+    size_t n = strlen(s);
+    int rc = DAL_OK;
+    if (n + 1 > size)
+        rc = DAL_ERANGE;
+    else
+        memcpy(buf, s, n + 1);
+    dal__buf_free(&masked);
+    return rc;
+}
+
+void dal__engine_target(const dal_engine *e, char *buf, size_t n)
+{
+    const dal__url *u = &e->url;
+    if (e->dialect == &dal__dialect_sqlite) {
+        snprintf(buf, n, "sqlite database %s", u->memory ? ":memory:" : u->database);
+    } else if (u->odbc_connect) {
+        snprintf(buf, n, "odbc connection string");
+    } else {
+        char port[16] = "";
+        if (u->port) snprintf(port, sizeof port, ":%d", u->port);
+        snprintf(buf, n, "%s://%s%s%s%s/%s", e->dialect->name, u->user ? u->user : "",
+                 u->user ? "@" : "", u->host ? u->host : "", port, u->database ? u->database : "");
+    }
+}
+
+int dal_engine_pool_stats(dal_engine *e, dal_pool_stats *out)
+{
+    if (!e || !out) return DAL_EMISUSE;
+    dal__pool *p = &e->pool;
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&p->lock);
+    out->pool_size = e->pool_size;
+    out->max_overflow = e->max_overflow;
+    int opened = p->open;
+    out->kept = opened < e->pool_size ? opened : e->pool_size;
+    out->overflow = opened > e->pool_size ? opened - e->pool_size : 0;
+    out->checked_out = p->out;
+    out->idle = p->nidle;
+    out->waiting = p->nwaiting;
+    pthread_mutex_unlock(&p->lock);
+    out->checkouts = atomic_load(&p->checkouts);
+    out->waits = atomic_load(&p->waits);
+    out->timeouts = atomic_load(&p->timeouts);
+    out->connects = atomic_load(&p->connects);
+    out->discards = atomic_load(&p->discards);
+    out->pings = atomic_load(&p->pings);
+    out->prepares = atomic_load(&p->prepares);
+    out->cache_hits = atomic_load(&p->hits);
+    return DAL_OK;
+}

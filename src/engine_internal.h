@@ -1,0 +1,164 @@
+/* The engine, its pool, pooled connections, sessions and statements: the
+ * internal structures shared by engine.c, pool.c, conn.c, session.c, stmt.c
+ * and result.c. */
+#ifndef DAL_ENGINE_INTERNAL_H
+#define DAL_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../drivers/dialect.h"
+#include "buf.h"
+#include "dal/engine.h"
+#include "dal/session.h"
+#include "odbc.h"
+#include "url.h"
+
+typedef struct dal__conn dal__conn;
+
+/* One result column: its description and the current row's value. */
+typedef struct dal__column {
+    char name[128];
+    SQLSMALLINT sql_type;
+    dal_type type;
+    SQLSMALLINT c_type; /* how it is read: SQL_C_CHAR, SQL_C_DOUBLE or SQL_C_BINARY */
+    bool null;
+    double d;       /* SQL_C_DOUBLE value */
+    dal__buf data;  /* text (NUL-terminated) or blob bytes */
+} dal__column;
+
+struct dal_result {
+    dal_stmt *stmt;
+    dal__column *cols;
+    size_t ncols, cap;
+    bool open;
+    bool on_row;
+};
+
+/* Storage a bound parameter points at while the statement executes. */
+typedef struct dal__param {
+    SQLSMALLINT c_type, sql_type; /* what is bound now (0: nothing yet) */
+    SQLLEN ind;
+    union {
+        int64_t i;
+        double d;
+        unsigned char b;
+    } v;
+    const void *ptr; /* text/blob bound by address */
+    char *text;      /* owned text (JSON, timestamps) */
+    size_t text_cap;
+} dal__param;
+
+/* A prepared statement, cached per connection and reused across checkouts. */
+struct dal_stmt {
+    dal__conn *conn;
+    dal_session *session; /* the session using it now, NULL when idle */
+    char *sql;
+    uint64_t hash;
+    SQLHSTMT h;
+    SQLSMALLINT nparams;
+    dal__param *params;
+    uint64_t last_used;
+    bool cached;     /* lives in conn->cache (else freed when closed) */
+    bool implicit;   /* taken by dal_session_query: released with its result */
+    dal_stmt *next_uncached; /* the session's list of uncached statements */
+    dal_result result;
+};
+
+struct dal__conn {
+    dal_engine *engine;
+    SQLHDBC dbc;
+    double created_at;
+    double last_used;
+    bool broken; /* saw a disconnect-class error: never reused */
+    dal_stmt **cache;
+    int ncache;
+    uint64_t tick;
+    dal__conn *next_idle;
+};
+
+struct dal_session {
+    dal_engine *engine;
+    dal__conn *conn;
+    bool in_txn;     /* a statement ran since the last commit/rollback */
+    int nested;      /* savepoint depth */
+    int held;        /* statements this session holds (prepared or with a result) */
+    dal_stmt *uncached; /* held statements outside the cache (freed on release) */
+    dal_error last_error;
+    dal_session *next_free;
+};
+
+typedef struct dal__waiter {
+    pthread_cond_t cond;
+    bool granted;
+    dal__conn *conn; /* NULL with granted: a slot to open a new connection in */
+    struct dal__waiter *next;
+} dal__waiter;
+
+typedef struct dal__pool {
+    pthread_mutex_t lock;
+    dal__conn *idle; /* most recently returned first: its caches are warm */
+    int nidle;
+    int open; /* connections open or being opened */
+    int out;  /* checked out */
+    int nwaiting;
+    dal__waiter *wait_head, *wait_tail;
+    dal_session *free_sessions;
+    bool disposed;
+    atomic_uint_fast64_t checkouts, waits, timeouts, connects, discards, pings, prepares, hits;
+} dal__pool;
+
+struct dal_engine {
+    const dal__dialect *dialect;
+    dal__url url;
+    char *driver;  /* resolved ODBC driver name, "" for DSN / raw strings */
+    char *connstr; /* unmasked; wiped when freed */
+    int pool_size, max_overflow, statement_cache;
+    double pool_timeout, pool_recycle, ping_idle;
+    char *(*json_serialize)(const struct json_t *value, dal_error *err);
+    struct json_t *(*json_deserialize)(const char *text, dal_error *err);
+    dal__pool pool;
+};
+
+double dal__now(void); /* monotonic seconds */
+
+/* pool.c */
+int dal__pool_init(dal__pool *p);
+/* A connection, and (when session is not NULL) a session object for it. */
+int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, dal_error *err);
+/* Returns c, and s (may be NULL) to the free list; discard closes c
+ * whatever its state. May free a disposed engine: do not touch e after. */
+void dal__pool_checkin(dal_engine *e, dal__conn *c, dal_session *s, bool discard);
+void dal__pool_dispose(dal_engine *e); /* frees e now or when the last session returns */
+
+/* conn.c */
+int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err);
+void dal__conn_close(dal__conn *c);
+bool dal__conn_ping(dal__conn *c);
+int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
+/* Runs sql once, without a result (setup, savepoints, pings). */
+int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err);
+/* The cached statement for sql, prepared on a miss (LRU eviction). */
+int dal__conn_statement(dal__conn *c, const char *sql, dal_stmt **out, dal_error *err);
+void dal__stmt_free(dal_stmt *st);
+int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *context,
+                    dal_error *err);
+
+/* stmt.c */
+/* Executes st with params; out (may be NULL) receives the open result. */
+int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
+                  int64_t *rows_affected, dal_error *err);
+void dal__stmt_release(dal_stmt *st); /* closes its cursor, gives it back */
+
+/* result.c */
+int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err);
+void dal__result_free(dal_result *r);
+
+/* engine.c */
+void dal__engine_free(dal_engine *e);
+/* "postgresql://user@host:port/db" or the SQLite path: never the password. */
+void dal__engine_target(const dal_engine *e, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,30 @@
+/* ODBC plumbing shared by the library: the environment handle and turning
+ * diagnostic records into dal_error. */
+#ifndef DAL_ODBC_H
+#define DAL_ODBC_H
+
+#include <sql.h>
+#include <sqlext.h>
+
+#include "dal/error.h"
+
+struct dal__dialect;
+
+#define DAL__ODBC_OK(rc) ((rc) == SQL_SUCCESS || (rc) == SQL_SUCCESS_WITH_INFO)
+
+/* The process-wide ODBC environment (ODBC 3.80, no driver-manager pooling). */
+int dal__odbc_env(SQLHENV *out, dal_error *err);
+
+/* Reads all diagnostic records of handle into err (first error wins),
+ * classifies them by the first record, and returns the dal_code. context says
+ * what dal was doing; every occurrence of secret (a password) is masked. */
+int dal__odbc_error(SQLSMALLINT handle_type, SQLHANDLE handle, const struct dal__dialect *d,
+                    const char *context, const char *secret, dal_error *err);
+
+/* The dal_code for a SQLSTATE and native code. */
+int dal__odbc_classify(const struct dal__dialect *d, const char *sqlstate, long native);
+
+/* True for codes after which the connection cannot be used any more. */
+#define DAL__IS_DISCONNECT(code) ((code) == DAL_EDISCONNECTED)
+
+#endif

@@ -1,0 +1,266 @@
+/* The connection pool: bounded (pool_size + max_overflow), first come first
+ * served, and no network call while the lock is held. The fast path of a
+ * checkout is one lock, a pointer pop and one unlock: no allocation, no
+ * system call. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "engine_internal.h"
+#include "error_internal.h"
+
+#define STAT_ADD(p, field) atomic_fetch_add_explicit(&(p)->field, 1, memory_order_relaxed)
+
+int dal__pool_init(dal__pool *p)
+{
+    memset(p, 0, sizeof *p);
+    return pthread_mutex_init(&p->lock, NULL) == 0 ? DAL_OK : DAL_ENOMEM;
+}
+
+/* With the lock held: gives c (or, when c is NULL, the right to open a new
+ * connection) to the longest waiting thread. False when nobody waits. */
+static bool hand_to_waiter(dal__pool *p, dal__conn *c)
+{
+    dal__waiter *w = p->wait_head;
+    if (!w) return false;
+    p->wait_head = w->next;
+    if (!p->wait_head) p->wait_tail = NULL;
+    p->nwaiting--;
+    w->granted = true;
+    w->conn = c;
+    pthread_cond_signal(&w->cond);
+    return true;
+}
+
+static void remove_waiter(dal__pool *p, dal__waiter *w)
+{
+    dal__waiter **pp = &p->wait_head, *prev = NULL;
+    while (*pp && *pp != w) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (!*pp) return;
+    *pp = w->next;
+    if (p->wait_tail == w) p->wait_tail = prev;
+    p->nwaiting--;
+}
+
+static struct timespec deadline_after(double seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double whole = floor(seconds);
+    ts.tv_sec += (time_t)whole;
+    ts.tv_nsec += (long)((seconds - whole) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* With the lock held: waits in line for a connection or a slot. */
+static int wait_in_line(dal_engine *e, dal__conn **c, dal_error *err)
+{
+    dal__pool *p = &e->pool;
+    dal__waiter w = {.granted = false, .conn = NULL, .next = NULL};
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int init = pthread_cond_init(&w.cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (init != 0) return dal__error_nomem(err);
+    if (p->wait_tail)
+        p->wait_tail->next = &w;
+    else
+        p->wait_head = &w;
+    p->wait_tail = &w;
+    p->nwaiting++;
+    STAT_ADD(p, waits);
+    struct timespec deadline = deadline_after(e->pool_timeout);
+    while (!w.granted) {
+        if (pthread_cond_timedwait(&w.cond, &p->lock, &deadline) == ETIMEDOUT && !w.granted) break;
+    }
+    pthread_cond_destroy(&w.cond);
+    if (!w.granted) {
+        remove_waiter(p, &w);
+        STAT_ADD(p, timeouts);
+        return dal__error_set(err, DAL_ETIMEOUT,
+                              "no connection available within pool_timeout=%gs (pool_size=%d, "
+                              "max_overflow=%d, all %d checked out)",
+                              e->pool_timeout, e->pool_size, e->max_overflow, p->out);
+    }
+    *c = w.conn;
+    return DAL_OK;
+}
+
+static dal_session *take_session(dal__pool *p)
+{
+    dal_session *s = p->free_sessions;
+    if (s) p->free_sessions = s->next_free;
+    return s;
+}
+
+/* Outside the lock: a connection that is too old or may have died while idle
+ * is replaced. Returns false when c was closed (the slot stays ours). */
+static bool still_good(dal_engine *e, dal__conn *c)
+{
+    double now = dal__now();
+    if (e->pool_recycle > 0 && now - c->created_at > e->pool_recycle) return false;
+    if (e->ping_idle >= 0 && now - c->last_used >= e->ping_idle) {
+        STAT_ADD(&e->pool, pings);
+        return dal__conn_ping(c);
+    }
+    return true;
+}
+
+/* Gives back a slot (and a checked-out count) after a failed open. */
+static void release_slot(dal__pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->out--;
+    if (!hand_to_waiter(p, NULL)) p->open--;
+    else p->out++;
+    pthread_mutex_unlock(&p->lock);
+}
+
+int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, dal_error *err)
+{
+    dal__pool *p = &e->pool;
+    dal__conn *c = NULL;
+    dal_session *s = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (p->disposed) {
+        pthread_mutex_unlock(&p->lock);
+        return dal__error_set(err, DAL_EMISUSE, "engine has been disposed");
+    }
+    if (session) s = take_session(p);
+    if (p->idle && !p->wait_head) {
+        c = p->idle;
+        p->idle = c->next_idle;
+        p->nidle--;
+        p->out++;
+    } else if (p->open < e->pool_size + e->max_overflow && !p->wait_head) {
+        p->open++;
+        p->out++;
+    } else {
+        int rc = wait_in_line(e, &c, err);
+        if (rc) {
+            if (s) {
+                s->next_free = p->free_sessions;
+                p->free_sessions = s;
+            }
+            pthread_mutex_unlock(&p->lock);
+            return rc;
+        }
+        /* The thread that handed us c (or a slot) counted us as out. */
+    }
+    pthread_mutex_unlock(&p->lock);
+
+    if (session && !s && !(s = dal__calloc(1, sizeof *s))) {
+        if (c)
+            dal__pool_checkin(e, c, NULL, false);
+        else
+            release_slot(p);
+        return dal__error_nomem(err);
+    }
+    if (c && !still_good(e, c)) {
+        STAT_ADD(p, discards);
+        dal__conn_close(c);
+        c = NULL;
+    }
+    if (!c) {
+        int rc = dal__conn_open(e, &c, err);
+        if (rc) {
+            if (s) {
+                pthread_mutex_lock(&p->lock);
+                s->next_free = p->free_sessions;
+                p->free_sessions = s;
+                pthread_mutex_unlock(&p->lock);
+            }
+            release_slot(p);
+            return rc;
+        }
+        STAT_ADD(p, connects);
+    }
+    STAT_ADD(p, checkouts);
+    if (s) {
+        memset(s, 0, sizeof *s);
+        s->engine = e;
+        s->conn = c;
+        *session = s;
+    }
+    *out = c;
+    return DAL_OK;
+}
+
+static void free_if_done(dal_engine *e, bool done)
+{
+    if (done) dal__engine_free(e);
+}
+
+void dal__pool_checkin(dal_engine *e, dal__conn *c, dal_session *s, bool discard)
+{
+    dal__pool *p = &e->pool;
+    discard = discard || c->broken;
+    c->last_used = dal__now();
+    pthread_mutex_lock(&p->lock);
+    if (s) {
+        s->engine = NULL;
+        s->conn = NULL;
+        s->next_free = p->free_sessions;
+        p->free_sessions = s;
+    }
+    /* Overflow connections (open beyond pool_size) are closed again. */
+    bool keep = !discard && !p->disposed && p->open <= e->pool_size;
+    if (!discard && hand_to_waiter(p, c)) {
+        pthread_mutex_unlock(&p->lock);
+        return;
+    }
+    if (keep) {
+        c->next_idle = p->idle;
+        p->idle = c;
+        p->nidle++;
+        p->out--;
+        bool done = p->disposed && p->out == 0;
+        pthread_mutex_unlock(&p->lock);
+        free_if_done(e, done);
+        return;
+    }
+    /* Closed: a broken connection, an overflow one, or a disposed engine. */
+    p->out--;
+    p->open--;
+    pthread_mutex_unlock(&p->lock);
+    if (discard) STAT_ADD(p, discards);
+    dal__conn_close(c);
+    pthread_mutex_lock(&p->lock);
+    if (hand_to_waiter(p, NULL)) {
+        p->open++;
+        p->out++;
+    }
+    bool done = p->disposed && p->out == 0;
+    pthread_mutex_unlock(&p->lock);
+    free_if_done(e, done);
+}
+
+void dal__pool_dispose(dal_engine *e)
+{
+    dal__pool *p = &e->pool;
+    pthread_mutex_lock(&p->lock);
+    p->disposed = true;
+    dal__conn *idle = p->idle;
+    p->idle = NULL;
+    p->open -= p->nidle;
+    p->nidle = 0;
+    /* Waiters get nothing more from this engine: wake them to time out. */
+    bool done = p->out == 0;
+    pthread_mutex_unlock(&p->lock);
+    while (idle) {
+        dal__conn *next = idle->next_idle;
+        dal__conn_close(idle);
+        idle = next;
+    }
+    free_if_done(e, done);
+}

@@ -1,0 +1,353 @@
+/* Results: rows read column by column with SQLGetData loops, so no value is
+ * ever truncated (drivers under-report sizes), into buffers that are reused
+ * from row to row and from execution to execution. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "convert.h"
+#include "dal/json.h"
+#include "engine_internal.h"
+#include "error_internal.h"
+
+static void classify_column(dal__column *col, const char *type_name)
+{
+    switch (col->sql_type) {
+    case SQL_BIT: col->type = DAL_TYPE_BOOL, col->c_type = SQL_C_CHAR; break;
+    case SQL_TINYINT:
+    case SQL_SMALLINT:
+    case SQL_INTEGER:
+    case SQL_BIGINT: col->type = DAL_TYPE_INT64, col->c_type = SQL_C_CHAR; break;
+    case SQL_REAL:
+    case SQL_FLOAT:
+    case SQL_DOUBLE: col->type = DAL_TYPE_DOUBLE, col->c_type = SQL_C_DOUBLE; break;
+    case SQL_BINARY:
+    case SQL_VARBINARY:
+    case SQL_LONGVARBINARY: col->type = DAL_TYPE_BLOB, col->c_type = SQL_C_BINARY; break;
+    case SQL_TYPE_TIMESTAMP:
+    case SQL_TIMESTAMP:
+    case SQL_TYPE_DATE:
+    case SQL_DATE: col->type = DAL_TYPE_TIMESTAMP, col->c_type = SQL_C_CHAR; break;
+    default: col->type = DAL_TYPE_TEXT, col->c_type = SQL_C_CHAR; break;
+    }
+    if (col->type == DAL_TYPE_TEXT && (!strcasecmp(type_name, "json") || !strcasecmp(type_name, "jsonb")))
+        col->type = DAL_TYPE_JSON;
+}
+
+static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
+{
+    dal_stmt *st = r->stmt;
+    if ((size_t)n > r->cap) {
+        dal__column *cols = dal__realloc(r->cols, (size_t)n * sizeof *cols);
+        if (!cols) return dal__error_nomem(err);
+        memset(cols + r->cap, 0, ((size_t)n - r->cap) * sizeof *cols);
+        r->cols = cols;
+        r->cap = (size_t)n;
+    }
+    for (SQLSMALLINT i = 0; i < n; i++) {
+        dal__column *col = &r->cols[i];
+        SQLSMALLINT nlen, digits, nullable;
+        SQLULEN size;
+        SQLRETURN sr = SQLDescribeCol(st->h, (SQLUSMALLINT)(i + 1), (SQLCHAR *)col->name,
+                                      sizeof col->name, &nlen, &col->sql_type, &size, &digits, &nullable);
+        if (!DAL__ODBC_OK(sr))
+            return dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "describing a column failed", err);
+        char type_name[64] = "";
+        SQLColAttribute(st->h, (SQLUSMALLINT)(i + 1), SQL_DESC_TYPE_NAME, type_name, sizeof type_name,
+                        NULL, NULL);
+        classify_column(col, type_name);
+    }
+    r->ncols = (size_t)n;
+    return DAL_OK;
+}
+
+int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err)
+{
+    SQLSMALLINT n = 0;
+    if (!DAL__ODBC_OK(SQLNumResultCols(st->h, &n))) {
+        int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading the result failed", err);
+        SQLFreeStmt(st->h, SQL_CLOSE);
+        return rc;
+    }
+    /* A prepared statement keeps its shape: describe it once. */
+    if (r->stmt != st || r->ncols != (size_t)n || n == 0) {
+        r->stmt = st;
+        int rc = describe(r, n, err);
+        if (rc) {
+            r->ncols = 0;
+            SQLFreeStmt(st->h, SQL_CLOSE);
+            return rc;
+        }
+    }
+    r->open = true;
+    r->on_row = false;
+    return DAL_OK;
+}
+
+void dal__result_free(dal_result *r)
+{
+    for (size_t i = 0; i < r->cap; i++) dal__buf_free(&r->cols[i].data);
+    dal__free(r->cols);
+    memset(r, 0, sizeof *r);
+}
+
+/* Reads a text or binary column whole, growing the buffer as needed. */
+static int read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_error *err)
+{
+    dal__buf *b = &col->data;
+    SQLLEN term = col->c_type == SQL_C_CHAR ? 1 : 0;
+    dal__buf_reset(b);
+    if (dal__buf_reserve(b, b->cap > 256 ? b->cap - 1 : 256)) return dal__error_nomem(err);
+    for (;;) {
+        SQLLEN avail = (SQLLEN)(b->cap - b->len), ind = 0;
+        SQLRETURN sr = SQLGetData(r->stmt->h, i, col->c_type, b->data + b->len, avail, &ind);
+        if (sr == SQL_NO_DATA) break;
+        if (!DAL__ODBC_OK(sr))
+            return dal__conn_error(r->stmt->conn, SQL_HANDLE_STMT, r->stmt->h, "reading a column failed", err);
+        if (ind == SQL_NULL_DATA) {
+            col->null = true;
+            return DAL_OK;
+        }
+        if (ind != SQL_NO_TOTAL && ind <= avail - term) { /* the last piece */
+            b->len += (size_t)ind;
+            break;
+        }
+        b->len += (size_t)(avail - term);
+        size_t more = ind != SQL_NO_TOTAL ? (size_t)(ind - (avail - term)) : b->cap;
+        if (dal__buf_reserve(b, more)) return dal__error_nomem(err);
+    }
+    b->data[b->len] = '\0';
+    return DAL_OK;
+}
+
+int dal_result_next(dal_result *r, dal_error *err)
+{
+    if (!r || !r->open) return dal__error_set(err, DAL_EMISUSE, "result is NULL or closed");
+    dal_stmt *st = r->stmt;
+    if (r->ncols == 0) return DAL_DONE;
+    SQLRETURN sr = SQLFetch(st->h);
+    if (sr == SQL_NO_DATA) {
+        r->on_row = false;
+        return DAL_DONE;
+    }
+    dal_error local = DAL_ERROR_INIT;
+    if (!DAL__ODBC_OK(sr)) {
+        r->on_row = false;
+        dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "fetching a row failed", &local);
+        if (st->session) st->session->last_error = local;
+        return dal__error_copy(err, &local);
+    }
+    for (size_t i = 0; i < r->ncols; i++) {
+        dal__column *col = &r->cols[i];
+        col->null = false;
+        int rc;
+        if (col->c_type == SQL_C_DOUBLE) {
+            SQLLEN ind = 0;
+            sr = SQLGetData(st->h, (SQLUSMALLINT)(i + 1), SQL_C_DOUBLE, &col->d, 0, &ind);
+            rc = DAL__ODBC_OK(sr) ? DAL_OK
+                                  : dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading a column failed", &local);
+            col->null = ind == SQL_NULL_DATA;
+        } else {
+            rc = read_var(r, (SQLUSMALLINT)(i + 1), col, &local);
+        }
+        if (rc) {
+            r->on_row = false;
+            if (st->session) st->session->last_error = local;
+            return dal__error_copy(err, &local);
+        }
+    }
+    r->on_row = true;
+    return DAL_ROW;
+}
+
+void dal_result_close(dal_result *r)
+{
+    if (!r || !r->open) return;
+    if (r->stmt->implicit) {
+        dal__stmt_release(r->stmt);
+    } else {
+        SQLFreeStmt(r->stmt->h, SQL_CLOSE);
+        r->open = false;
+    }
+}
+
+size_t dal_result_column_count(const dal_result *r) { return r ? r->ncols : 0; }
+
+const char *dal_result_column_name(const dal_result *r, size_t col)
+{
+    return r && col < r->ncols ? r->cols[col].name : NULL;
+}
+
+dal_type dal_result_column_type(const dal_result *r, size_t col)
+{
+    return r && col < r->ncols ? r->cols[col].type : DAL_TYPE_NULL;
+}
+
+long dal_result_column_index(const dal_result *r, const char *name)
+{
+    if (!r || !name) return -1;
+    for (size_t i = 0; i < r->ncols; i++)
+        if (!strcasecmp(r->cols[i].name, name)) return (long)i;
+    return -1;
+}
+
+bool dal_result_is_null(const dal_result *r, size_t col)
+{
+    return !r || !r->on_row || col >= r->ncols || r->cols[col].null;
+}
+
+/* The column for a getter, or an error: no row, bad index, NULL value. */
+static int column(dal_result *r, size_t i, dal__column **out, dal_error *err)
+{
+    if (!r || !r->open || !r->on_row)
+        return dal__error_set(err, DAL_EMISUSE, "no current row (call dal_result_next first)");
+    if (i >= r->ncols)
+        return dal__error_set(err, DAL_ERANGE, "column index %zu out of range (%zu columns)", i, r->ncols);
+    if (r->cols[i].null)
+        return dal__error_set(err, DAL_ENULL, "column %zu (%s) is NULL", i, r->cols[i].name);
+    *out = &r->cols[i];
+    return DAL_OK;
+}
+
+static int conversion_error(int code, const dal__column *col, const char *want, dal_error *err)
+{
+    if (code == DAL_ERANGE)
+        return dal__error_set(err, DAL_ERANGE, "column %s: value out of range for %s", col->name, want);
+    return dal__error_set(err, DAL_ETYPE, "column %s: value is not %s", col->name, want);
+}
+
+int dal_result_int64(dal_result *r, size_t i, int64_t *out, dal_error *err)
+{
+    dal__column *col = NULL;
+    int rc = column(r, i, &col, err);
+    if (rc) return rc;
+    if (col->c_type == SQL_C_DOUBLE) {
+        if (col->d != floor(col->d)) return conversion_error(DAL_ETYPE, col, "an integer", err);
+        if (col->d < -9223372036854775808.0 || col->d >= 9223372036854775808.0)
+            return conversion_error(DAL_ERANGE, col, "int64", err);
+        *out = (int64_t)col->d;
+        return DAL_OK;
+    }
+    if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "an integer", err);
+    rc = dal__parse_int64(col->data.data, out);
+    return rc ? conversion_error(rc, col, "an integer", err) : DAL_OK;
+}
+
+int dal_result_double(dal_result *r, size_t i, double *out, dal_error *err)
+{
+    dal__column *col = NULL;
+    int rc = column(r, i, &col, err);
+    if (rc) return rc;
+    if (col->c_type == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
+    if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a number", err);
+    rc = dal__parse_double(col->data.data, out);
+    return rc ? conversion_error(rc, col, "a number", err) : DAL_OK;
+}
+
+int dal_result_bool(dal_result *r, size_t i, bool *out, dal_error *err)
+{
+    dal__column *col = NULL;
+    int rc = column(r, i, &col, err);
+    if (rc) return rc;
+    if (col->c_type == SQL_C_DOUBLE) {
+        if (col->d != 0 && col->d != 1) return conversion_error(DAL_ETYPE, col, "a boolean", err);
+        return *out = col->d == 1, DAL_OK;
+    }
+    if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a boolean", err);
+    rc = dal__parse_bool(col->data.data, out);
+    return rc ? conversion_error(rc, col, "a boolean", err) : DAL_OK;
+}
+
+int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_error *err)
+{
+    dal__column *col = NULL;
+    int rc = column(r, i, &col, err);
+    if (rc) return rc;
+    if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "text", err);
+    if (col->c_type == SQL_C_DOUBLE) {
+        char tmp[40];
+        snprintf(tmp, sizeof tmp, "%.17g", col->d);
+        dal__buf_reset(&col->data);
+        dal__buf_puts(&col->data, tmp);
+        if (col->data.failed) return dal__error_nomem(err);
+    }
+    *out = col->data.data;
+    if (len) *len = col->data.len;
+    return DAL_OK;
+}
+
+int dal_result_blob(dal_result *r, size_t i, const void **out, size_t *len, dal_error *err)
+{
+    dal__column *col = NULL;
+    int rc = column(r, i, &col, err);
+    if (rc) return rc;
+    if (col->c_type == SQL_C_DOUBLE) return conversion_error(DAL_ETYPE, col, "a blob", err);
+    *out = col->data.data;
+    *len = col->data.len;
+    return DAL_OK;
+}
+
+int dal_result_timestamp_us(dal_result *r, size_t i, int64_t *out, dal_error *err)
+{
+    dal__column *col = NULL;
+    int rc = column(r, i, &col, err);
+    if (rc) return rc;
+    if (col->c_type != SQL_C_CHAR) return conversion_error(DAL_ETYPE, col, "a timestamp", err);
+    rc = dal__parse_timestamp(col->data.data, out);
+    return rc ? conversion_error(rc, col, "a timestamp", err) : DAL_OK;
+}
+
+int dal_result_json(dal_result *r, size_t i, json_t **out, dal_error *err)
+{
+    const char *text;
+    size_t len;
+    int rc = dal_result_text(r, i, &text, &len, err);
+    if (rc) return rc;
+    dal_engine *e = r->stmt->conn->engine;
+    dal_error local = DAL_ERROR_INIT;
+    *out = e->json_deserialize ? e->json_deserialize(text, &local) : dal_json_deserialize(text, &local);
+    if (!*out) {
+        if (!local.code) dal__error_set(&local, DAL_EJSON, "column %s: invalid JSON", r->cols[i].name);
+        return dal__error_copy(err, &local);
+    }
+    return DAL_OK;
+}
+
+/* The by-name getters: look the column up, then call the index getter. */
+static int index_of(dal_result *r, const char *name, size_t *i, dal_error *err)
+{
+    long k = dal_result_column_index(r, name);
+    if (k < 0) return dal__error_set(err, DAL_ERANGE, "no column named %s", name ? name : "(null)");
+    *i = (size_t)k;
+    return DAL_OK;
+}
+
+#define BY_NAME(getter, T)                                                                         \
+    int getter##_by_name(dal_result *r, const char *name, T *out, dal_error *err)                 \
+    {                                                                                              \
+        size_t i = 0;                                                                                \
+        int rc = index_of(r, name, &i, err);                                                       \
+        return rc ? rc : getter(r, i, out, err);                                                   \
+    }
+BY_NAME(dal_result_int64, int64_t)
+BY_NAME(dal_result_double, double)
+BY_NAME(dal_result_bool, bool)
+BY_NAME(dal_result_timestamp_us, int64_t)
+BY_NAME(dal_result_json, json_t *)
+
+int dal_result_text_by_name(dal_result *r, const char *name, const char **out, size_t *len, dal_error *err)
+{
+    size_t i = 0;
+    int rc = index_of(r, name, &i, err);
+    return rc ? rc : dal_result_text(r, i, out, len, err);
+}
+
+int dal_result_blob_by_name(dal_result *r, const char *name, const void **out, size_t *len, dal_error *err)
+{
+    size_t i = 0;
+    int rc = index_of(r, name, &i, err);
+    return rc ? rc : dal_result_blob(r, i, out, len, err);
+}

@@ -1,0 +1,194 @@
+/* The global engine and per-thread scope stacks. */
+#include "dal/scope.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error_internal.h"
+
+struct dal_scope {
+    dal_session *session; /* checked out on first dal_scoped_session */
+    dal_scope *prev;
+    atomic_bool attached;
+};
+
+/* One per thread, found fast through a thread-local pointer and handed to
+ * the thread-exit destructor through a pthread key. */
+typedef struct scope_stack {
+    dal_scope *top;
+    dal_scope *spare; /* one freed scope kept for the next begin */
+    int depth;
+} scope_stack;
+
+static pthread_rwlock_t config_lock = PTHREAD_RWLOCK_INITIALIZER;
+static dal_engine *configured;
+
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t stack_key;
+static _Thread_local scope_stack *tls_stack;
+
+static const char not_configured[] =
+    "Database has not been configured, i.e. dal_configure() was not called.";
+static const char no_scope[] = "No session is available in the current scope.";
+
+static void end_scope(scope_stack *st);
+
+static void thread_exit(void *arg)
+{
+    scope_stack *st = arg;
+    while (st->top) end_scope(st);
+    dal__free(st->spare);
+    dal__free(st);
+}
+
+static void make_key(void) { pthread_key_create(&stack_key, thread_exit); }
+
+static scope_stack *stack(bool create)
+{
+    if (tls_stack || !create) return tls_stack;
+    pthread_once(&key_once, make_key);
+    scope_stack *st = dal__calloc(1, sizeof *st);
+    if (!st) return NULL;
+    if (pthread_setspecific(stack_key, st) != 0) {
+        dal__free(st);
+        return NULL;
+    }
+    return tls_stack = st;
+}
+
+int dal_configure(const char *url, const dal_engine_options *opts, dal_error *err)
+{
+    dal_engine *e;
+    int rc = dal_engine_create(url, opts, &e, err);
+    if (rc) return rc;
+    pthread_rwlock_wrlock(&config_lock);
+    dal_engine *old = configured;
+    configured = e;
+    pthread_rwlock_unlock(&config_lock);
+    dal_engine_dispose(old); /* released once its sessions are back */
+    return DAL_OK;
+}
+
+void dal_unconfigure(void)
+{
+    pthread_rwlock_wrlock(&config_lock);
+    dal_engine *old = configured;
+    configured = NULL;
+    pthread_rwlock_unlock(&config_lock);
+    dal_engine_dispose(old);
+}
+
+dal_engine *dal_configured_engine(void)
+{
+    pthread_rwlock_rdlock(&config_lock);
+    dal_engine *e = configured;
+    pthread_rwlock_unlock(&config_lock);
+    return e;
+}
+
+static void push(scope_stack *st, dal_scope *s)
+{
+    s->prev = st->top;
+    st->top = s;
+    st->depth++;
+}
+
+int dal_scope_begin(dal_error *err)
+{
+    if (!dal_configured_engine()) return dal__error_set(err, DAL_ENOTCONFIGURED, not_configured);
+    scope_stack *st = stack(true);
+    if (!st) return dal__error_nomem(err);
+    dal_scope *s = st->spare;
+    st->spare = NULL;
+    if (!s && !(s = dal__malloc(sizeof *s))) return dal__error_nomem(err);
+    s->session = NULL;
+    atomic_init(&s->attached, true);
+    push(st, s);
+    return DAL_OK;
+}
+
+int dal_scoped_session(dal_session **out, dal_error *err)
+{
+    if (!out) return dal__error_set(err, DAL_EMISUSE, "dal_scoped_session: out is NULL");
+    *out = NULL;
+    /* The read lock keeps the engine alive until the checkout holds it. */
+    pthread_rwlock_rdlock(&config_lock);
+    if (!configured) {
+        pthread_rwlock_unlock(&config_lock);
+        return dal__error_set(err, DAL_ENOTCONFIGURED, not_configured);
+    }
+    scope_stack *st = stack(false);
+    dal_scope *s = st ? st->top : NULL;
+    int rc = DAL_OK;
+    if (!s)
+        rc = dal__error_set(err, DAL_ENOSCOPE, no_scope);
+    else if (!s->session)
+        rc = dal_session_open(configured, &s->session, err);
+    pthread_rwlock_unlock(&config_lock);
+    if (!rc) *out = s->session;
+    return rc;
+}
+
+static void end_scope(scope_stack *st)
+{
+    dal_scope *s = st->top;
+    st->top = s->prev;
+    st->depth--;
+    dal_session_close(s->session); /* rolls back what is uncommitted */
+    if (!st->spare)
+        st->spare = s;
+    else
+        dal__free(s);
+}
+
+int dal_scope_end(void)
+{
+    scope_stack *st = stack(false);
+    if (!st || !st->top) return DAL_ENOSCOPE;
+    end_scope(st);
+    return DAL_OK;
+}
+
+int dal_with_scope(int (*fn)(void *arg, dal_error *err), void *arg, dal_error *err)
+{
+    if (!fn) return dal__error_set(err, DAL_EMISUSE, "dal_with_scope: fn is NULL");
+    int rc = dal_scope_begin(err);
+    if (rc) return rc;
+    rc = fn(arg, err);
+    dal_scope_end();
+    return rc;
+}
+
+dal_scope *dal_scope_detach(void)
+{
+    scope_stack *st = stack(false);
+    if (!st || !st->top) return NULL;
+    dal_scope *s = st->top;
+    st->top = s->prev;
+    st->depth--;
+    s->prev = NULL;
+    atomic_store(&s->attached, false);
+    return s;
+}
+
+int dal_scope_attach(dal_scope *s, dal_error *err)
+{
+    if (!s) return dal__error_set(err, DAL_EMISUSE, "dal_scope_attach: scope is NULL");
+    if (atomic_exchange(&s->attached, true))
+        return dal__error_set(err, DAL_EMISUSE, "scope is already attached to a thread");
+    scope_stack *st = stack(true);
+    if (!st) {
+        atomic_store(&s->attached, false);
+        return dal__error_nomem(err);
+    }
+    push(st, s);
+    return DAL_OK;
+}
+
+int dal_scope_depth(void)
+{
+    scope_stack *st = stack(false);
+    return st ? st->depth : 0;
+}

@@ -1,0 +1,163 @@
+/* Binding typed values to ? markers and executing prepared statements. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "convert.h"
+#include "dal/json.h"
+#include "engine_internal.h"
+#include "error_internal.h"
+
+/* Long values go as LONGVARCHAR/LONGVARBINARY: some drivers cap VARCHAR. */
+#define DAL__LONG_DATA 8000
+
+static int keep_text(dal__param *p, const char *text, size_t n, dal_error *err)
+{
+    if (p->text_cap < n + 1) {
+        char *t = dal__realloc(p->text, n + 1);
+        if (!t) return dal__error_nomem(err);
+        p->text = t;
+        p->text_cap = n + 1;
+    }
+    memcpy(p->text, text, n + 1);
+    return DAL_OK;
+}
+
+static int json_text(dal_stmt *st, dal__param *p, const json_t *j, size_t *len, dal_error *err)
+{
+    dal_engine *e = st->conn->engine;
+    char *s = e->json_serialize ? e->json_serialize(j, err) : dal_json_serialize(j, err);
+    if (!s) return err && err->code ? err->code : DAL_EJSON;
+    *len = strlen(s);
+    int rc = keep_text(p, s, *len, err);
+    free(s);
+    return rc;
+}
+
+static int bind_one(dal_stmt *st, SQLUSMALLINT i, const dal_value *v, dal_error *err)
+{
+    dal__param *p = &st->params[i - 1];
+    SQLSMALLINT c_type, sql_type, digits = 0;
+    SQLULEN size = 0;
+    SQLPOINTER ptr;
+    SQLLEN ind;
+    size_t len;
+    int rc;
+    switch (v->type) {
+    case DAL_TYPE_NULL:
+        c_type = SQL_C_CHAR, sql_type = SQL_VARCHAR, size = 1, ptr = NULL, ind = SQL_NULL_DATA;
+        break;
+    case DAL_TYPE_BOOL:
+        p->v.b = v->u.b ? 1 : 0;
+        c_type = SQL_C_BIT, sql_type = SQL_BIT, size = 1, ptr = &p->v.b, ind = 0;
+        break;
+    case DAL_TYPE_INT64:
+        p->v.i = v->u.i;
+        c_type = SQL_C_SBIGINT, sql_type = SQL_BIGINT, size = 19, ptr = &p->v.i, ind = 0;
+        break;
+    case DAL_TYPE_DOUBLE:
+        p->v.d = v->u.d;
+        c_type = SQL_C_DOUBLE, sql_type = SQL_DOUBLE, size = 15, ptr = &p->v.d, ind = 0;
+        break;
+    case DAL_TYPE_TEXT:
+        if (!v->u.bytes.ptr && v->u.bytes.len)
+            return dal__error_set(err, DAL_EMISUSE, "parameter %u: text pointer is NULL", i);
+        len = v->u.bytes.len;
+        c_type = SQL_C_CHAR, sql_type = len > DAL__LONG_DATA ? SQL_LONGVARCHAR : SQL_VARCHAR;
+        size = len ? len : 1, ptr = (SQLPOINTER)(v->u.bytes.ptr ? v->u.bytes.ptr : ""), ind = (SQLLEN)len;
+        break;
+    case DAL_TYPE_BLOB:
+        if (!v->u.bytes.ptr && v->u.bytes.len)
+            return dal__error_set(err, DAL_EMISUSE, "parameter %u: blob pointer is NULL", i);
+        len = v->u.bytes.len;
+        c_type = SQL_C_BINARY, sql_type = len > DAL__LONG_DATA ? SQL_LONGVARBINARY : SQL_VARBINARY;
+        size = len ? len : 1, ptr = (SQLPOINTER)(v->u.bytes.ptr ? v->u.bytes.ptr : ""), ind = (SQLLEN)len;
+        break;
+    case DAL_TYPE_JSON:
+        if ((rc = json_text(st, p, v->u.json, &len, err))) return rc;
+        c_type = SQL_C_CHAR, sql_type = len > DAL__LONG_DATA ? SQL_LONGVARCHAR : SQL_VARCHAR;
+        size = len ? len : 1, ptr = p->text, ind = (SQLLEN)len;
+        break;
+    case DAL_TYPE_TIMESTAMP: {
+        char ts[40];
+        dal__format_timestamp(v->u.ts_us, false, ts, sizeof ts);
+        if ((rc = keep_text(p, ts, strlen(ts), err))) return rc;
+        c_type = SQL_C_CHAR, sql_type = SQL_TYPE_TIMESTAMP, size = 26, digits = 6;
+        ptr = p->text, ind = (SQLLEN)strlen(ts);
+        break;
+    }
+    default:
+        return dal__error_set(err, DAL_ETYPE, "parameter %u: unknown value type %d", i, (int)v->type);
+    }
+    p->ind = ind;
+    /* Fixed-size values live in p->v: rebinding is needed only on a change. */
+    if (ptr == (SQLPOINTER)&p->v && p->ptr == ptr && p->c_type == c_type && p->sql_type == sql_type)
+        return DAL_OK;
+    SQLRETURN sr = SQLBindParameter(st->h, i, SQL_PARAM_INPUT, c_type, sql_type, size, digits, ptr,
+                                    ind > 0 ? ind : 0, &p->ind);
+    if (!DAL__ODBC_OK(sr)) {
+        p->c_type = 0;
+        return dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "binding a parameter failed", err);
+    }
+    p->c_type = c_type;
+    p->sql_type = sql_type;
+    p->ptr = ptr;
+    return DAL_OK;
+}
+
+int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
+                  int64_t *rows_affected, dal_error *err)
+{
+    if (n != (size_t)st->nparams)
+        return dal__error_set(err, DAL_EMISUSE, "statement has %d parameter markers, %zu values given",
+                              st->nparams, n);
+    if (n && !params) return dal__error_set(err, DAL_EMISUSE, "params is NULL");
+    if (st->result.open) {
+        SQLFreeStmt(st->h, SQL_CLOSE);
+        st->result.open = false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int rc = bind_one(st, (SQLUSMALLINT)(i + 1), &params[i], err);
+        if (rc) return rc;
+    }
+    SQLRETURN sr = SQLExecute(st->h);
+    if (!DAL__ODBC_OK(sr) && sr != SQL_NO_DATA) {
+        int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "statement failed", err);
+        SQLFreeStmt(st->h, SQL_CLOSE);
+        return rc;
+    }
+    if (out) {
+        int rc = dal__result_open(&st->result, st, err);
+        if (!rc) *out = &st->result;
+        return rc;
+    }
+    if (rows_affected) {
+        SQLLEN count = 0;
+        if (sr == SQL_NO_DATA || !DAL__ODBC_OK(SQLRowCount(st->h, &count)) || count < 0) count = 0;
+        *rows_affected = count;
+    }
+    SQLFreeStmt(st->h, SQL_CLOSE);
+    return DAL_OK;
+}
+
+void dal__stmt_release(dal_stmt *st)
+{
+    if (st->result.open) {
+        SQLFreeStmt(st->h, SQL_CLOSE);
+        st->result.open = false;
+    }
+    dal_session *s = st->session;
+    st->session = NULL;
+    st->implicit = false;
+    if (s) s->held--;
+    if (st->cached) return;
+    if (s) { /* unlink from the session's uncached list */
+        for (dal_stmt **pp = &s->uncached; *pp; pp = &(*pp)->next_uncached)
+            if (*pp == st) {
+                *pp = st->next_uncached;
+                break;
+            }
+    }
+    dal__stmt_free(st);
+}

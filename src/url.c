@@ -1,0 +1,413 @@
+#include "url.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../drivers/dialect.h"
+#include "alloc.h"
+#include "error_internal.h"
+
+/* A piece of the URL text being parsed: [p, p + n), at offset off. */
+typedef struct span {
+    const char *p;
+    size_t n;
+    size_t off;
+} span;
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %XX escapes once; rejects %00, bad escapes and control characters.
+ * The error names the part and an offset, never the text (it may be a
+ * password). */
+static int decode(span s, const char *part, char **out, dal_error *err)
+{
+    char *d = dal__malloc(s.n + 1);
+    if (!d) return dal__error_nomem(err);
+    size_t k = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c == '%') {
+            if (i + 2 >= s.n || hexval(s.p[i + 1]) < 0 || hexval(s.p[i + 2]) < 0) {
+                dal__free(d);
+                return dal__error_set(err, DAL_EURL,
+                                      "malformed percent escape in the %s at offset %zu", part,
+                                      s.off + i);
+            }
+            c = (unsigned char)(hexval(s.p[i + 1]) * 16 + hexval(s.p[i + 2]));
+            if (c == 0) {
+                dal__free(d);
+                return dal__error_set(err, DAL_EURL, "%%00 (NUL byte) in the %s at offset %zu",
+                                      part, s.off + i);
+            }
+            i += 2;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            dal__free(d);
+            return dal__error_set(err, DAL_EURL, "control character in the %s at offset %zu",
+                                  part, s.off + i);
+        }
+        d[k++] = (char)c;
+    }
+    d[k] = '\0';
+    *out = d;
+    return DAL_OK;
+}
+
+static const char *memchr_last(const char *p, size_t n, char c)
+{
+    for (size_t i = n; i > 0; i--)
+        if (p[i - 1] == c) return p + i - 1;
+    return NULL;
+}
+
+static span sub(span s, size_t from, size_t to)
+{
+    span r = {s.p + from, to - from, s.off + from};
+    return r;
+}
+
+static int parse_port(span s, int *port, dal_error *err)
+{
+    if (s.n == 0) return DAL_OK; /* "host:" means the default port */
+    long v = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        if (!isdigit((unsigned char)s.p[i]) || s.n > 5)
+            return dal__error_set(err, DAL_EURL, "port must be a number from 1 to 65535 (offset %zu)",
+                                  s.off);
+        v = v * 10 + (s.p[i] - '0');
+    }
+    if (v < 1 || v > 65535)
+        return dal__error_set(err, DAL_EURL, "port %ld out of range 1..65535", v);
+    *port = (int)v;
+    return DAL_OK;
+}
+
+static int parse_hostport(span s, dal__url *u, dal_error *err)
+{
+    if (s.n > 0 && s.p[0] == '[') {
+        const char *close = memchr(s.p, ']', s.n);
+        if (!close) return dal__error_set(err, DAL_EURL, "unterminated IPv6 address '[' in host");
+        size_t end = (size_t)(close - s.p);
+        span h = sub(s, 1, end);
+        for (size_t i = 0; i < h.n; i++)
+            if (!isxdigit((unsigned char)h.p[i]) && h.p[i] != ':' && h.p[i] != '.')
+                return dal__error_set(err, DAL_EURL, "invalid IPv6 address in host");
+        if (h.n == 0) return dal__error_set(err, DAL_EURL, "empty IPv6 address in host");
+        u->host = dal__strndup(h.p, h.n);
+        if (!u->host) return dal__error_nomem(err);
+        if (end + 1 == s.n) return DAL_OK;
+        if (s.p[end + 1] != ':')
+            return dal__error_set(err, DAL_EURL, "unexpected text after IPv6 address in host");
+        return parse_port(sub(s, end + 2, s.n), &u->port, err);
+    }
+    const char *colon = memchr(s.p, ':', s.n);
+    size_t hn = colon ? (size_t)(colon - s.p) : s.n;
+    if (hn > 0) {
+        int rc = decode(sub(s, 0, hn), "host", &u->host, err);
+        if (rc) return rc;
+    }
+    return colon ? parse_port(sub(s, hn + 1, s.n), &u->port, err) : DAL_OK;
+}
+
+static int parse_authority(span s, dal__url *u, dal_error *err)
+{
+    /* The last '@' ends the user info, so an unencoded '@' in a password works. */
+    const char *at = memchr_last(s.p, s.n, '@');
+    if (at) {
+        span ui = sub(s, 0, (size_t)(at - s.p));
+        const char *colon = memchr(ui.p, ':', ui.n);
+        size_t un = colon ? (size_t)(colon - ui.p) : ui.n;
+        int rc = decode(sub(ui, 0, un), "user name", &u->user, err);
+        if (rc) return rc;
+        if (colon && (rc = decode(sub(ui, un + 1, ui.n), "password", &u->password, err)))
+            return rc;
+        s = sub(s, (size_t)(at - s.p) + 1, s.n);
+    }
+    return parse_hostport(s, u, err);
+}
+
+static bool key_is_valid(const char *k)
+{
+    if (!*k) return false;
+    for (; *k; k++)
+        if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-' && *k != '.') return false;
+    return true;
+}
+
+static int parse_number(const char *key, const char *v, double lo, double hi, double *out,
+                        dal_error *err)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (!*v || *end || errno || !isfinite(d) || d < lo || d > hi)
+        return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not a number in %g..%g", key,
+                              v, lo, hi);
+    *out = d;
+    return DAL_OK;
+}
+
+static int parse_int(const char *key, const char *v, int lo, int hi, int *out, dal_error *err)
+{
+    double d;
+    int rc = parse_number(key, v, lo, hi, &d, err);
+    if (rc) return rc;
+    if (d != floor(d))
+        return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not an integer", key, v);
+    *out = (int)d;
+    return DAL_OK;
+}
+
+/* pool_pre_ping: true/always (ping every reuse), false/never, or seconds. */
+static int parse_ping(const char *v, double *out, dal_error *err)
+{
+    static const char *const yes[] = {"true", "always", "yes", "on", "1"};
+    static const char *const no[] = {"false", "never", "no", "off", "0"};
+    for (size_t i = 0; i < 5; i++) {
+        if (!strcasecmp(v, yes[i])) return *out = 0, DAL_OK;
+        if (!strcasecmp(v, no[i])) return *out = -1, DAL_OK;
+    }
+    return parse_number("pool_pre_ping", v, 0.001, 1e6, out, err);
+}
+
+static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, dal_error *err)
+{
+    *owned = true;
+    if (!strcasecmp(k, "driver")) {
+        if (!*v) return dal__error_set(err, DAL_EURL, "query key driver: empty driver name");
+        u->driver = v;
+        return DAL_OK;
+    }
+    int rc;
+    bool *seen = !strcasecmp(k, "pool_size")      ? &u->has_pool_size
+                 : !strcasecmp(k, "max_overflow") ? &u->has_max_overflow
+                 : !strcasecmp(k, "pool_timeout") ? &u->has_pool_timeout
+                 : !strcasecmp(k, "pool_recycle") ? &u->has_pool_recycle
+                 : !strcasecmp(k, "pool_pre_ping") ? &u->has_ping_idle
+                                                   : NULL;
+    if (seen && *seen) {
+        dal__free(v);
+        return dal__error_set(err, DAL_EURL, "query key %s given twice", k);
+    }
+    if (!strcasecmp(k, "pool_size"))
+        rc = parse_int(k, v, 1, 10000, &u->pool_size, err), u->has_pool_size = true;
+    else if (!strcasecmp(k, "max_overflow"))
+        rc = parse_int(k, v, 0, 10000, &u->max_overflow, err), u->has_max_overflow = true;
+    else if (!strcasecmp(k, "pool_timeout"))
+        rc = parse_number(k, v, 0, 1e6, &u->pool_timeout, err), u->has_pool_timeout = true;
+    else if (!strcasecmp(k, "pool_recycle"))
+        rc = parse_number(k, v, -1, 1e9, &u->pool_recycle, err), u->has_pool_recycle = true;
+    else if (!strcasecmp(k, "pool_pre_ping"))
+        rc = parse_ping(v, &u->ping_idle, err), u->has_ping_idle = true;
+    else if (!strcasecmp(k, "odbc_connect") && u->dialect == &dal__dialect_odbc) {
+        u->odbc_connect = v;
+        return DAL_OK;
+    } else {
+        *owned = false;
+        return DAL_OK;
+    }
+    dal__free(v);
+    return rc;
+}
+
+static int parse_query(span s, dal__url *u, dal_error *err)
+{
+    size_t i = 0;
+    while (i < s.n) {
+        const char *amp = memchr(s.p + i, '&', s.n - i);
+        size_t end = amp ? (size_t)(amp - s.p) : s.n;
+        span item = sub(s, i, end);
+        i = end + 1;
+        if (item.n == 0) continue;
+        const char *eq = memchr(item.p, '=', item.n);
+        size_t kn = eq ? (size_t)(eq - item.p) : item.n;
+        char *k = NULL, *v = NULL;
+        int rc = decode(sub(item, 0, kn), "query key", &k, err);
+        if (!rc) rc = decode(eq ? sub(item, kn + 1, item.n) : sub(item, kn, kn), "query value", &v, err);
+        if (!rc && !key_is_valid(k))
+            rc = dal__error_set(err, DAL_EURL,
+                                "query key at offset %zu: only letters, digits, '_', '-' and '.' "
+                                "are allowed",
+                                item.off);
+        for (size_t j = 0; !rc && j < u->nparams; j++)
+            if (!strcasecmp(u->params[j].key, k))
+                rc = dal__error_set(err, DAL_EURL, "query key %s given twice", k);
+        if (!rc && ((!strcasecmp(k, "driver") && u->driver) ||
+                    (!strcasecmp(k, "odbc_connect") && u->odbc_connect)))
+            rc = dal__error_set(err, DAL_EURL, "query key %s given twice", k);
+        bool owned = false;
+        if (!rc) rc = consume_owned_key(u, k, v, &owned, err);
+        if (rc) {
+            dal__free(k);
+            if (!owned) dal__free(v);
+            return rc;
+        }
+        if (owned) {
+            dal__free(k);
+            continue;
+        }
+        dal__url_param *np = dal__realloc(u->params, (u->nparams + 1) * sizeof *np);
+        if (!np) {
+            dal__free(k);
+            dal__free(v);
+            return dal__error_nomem(err);
+        }
+        u->params = np;
+        u->params[u->nparams].key = k;
+        u->params[u->nparams].value = v;
+        u->nparams++;
+    }
+    return DAL_OK;
+}
+
+static int parse_sqlite_path(span authority, span path, dal__url *u, dal_error *err)
+{
+    if (authority.n)
+        return dal__error_set(err, DAL_EURL,
+                              "sqlite URLs take no host: write sqlite:///relative.db, "
+                              "sqlite:////absolute.db or sqlite:// for memory");
+    int rc = decode(path, "database path", &u->database, err);
+    if (rc) return rc;
+    if (!*u->database || !strcmp(u->database, ":memory:")) u->memory = true;
+    return DAL_OK;
+}
+
+static int check_required_parts(dal__url *u, dal_error *err)
+{
+    const dal__dialect *d = u->dialect;
+    if (d == &dal__dialect_odbc) {
+        if (!u->host && !u->odbc_connect)
+            return dal__error_set(err, DAL_EURL,
+                                  "odbc URLs need a DSN (odbc://DSN) or odbc_connect=<string>");
+        if (u->host && u->odbc_connect)
+            return dal__error_set(err, DAL_EURL, "odbc URL has both a DSN and odbc_connect");
+        return DAL_OK;
+    }
+    if (d == &dal__dialect_sqlite) return DAL_OK;
+    if (!u->host) return dal__error_set(err, DAL_EURL, "%s URL needs a host", d->name);
+    if (d->requires_database && (!u->database || !*u->database))
+        return dal__error_set(err, DAL_EURL, "%s URL needs a database name (…/dbname)", d->name);
+    return DAL_OK;
+}
+
+/* Query keys may not name what the URL's own parts set. */
+static int check_param_keys(const dal__url *u, dal_error *err)
+{
+    static const char *const reserved[] = {"DRIVER", "DSN", "FILEDSN", "SAVEFILE"};
+    for (size_t i = 0; i < u->nparams; i++) {
+        const char *k = u->params[i].key;
+        bool clash = false;
+        for (size_t j = 0; j < 4; j++) clash |= !strcasecmp(k, reserved[j]);
+        for (size_t j = 0; j < 5; j++)
+            clash |= u->dialect->server_keys[j] && !strcasecmp(k, u->dialect->server_keys[j]);
+        clash |= !strcasecmp(k, "Password") || !strcasecmp(k, "UID") || !strcasecmp(k, "PWD");
+        if (clash)
+            return dal__error_set(err, DAL_EURL,
+                                  "query key %s: set it in the URL itself (user, password, host, "
+                                  "port, database) or with driver=",
+                                  k);
+    }
+    return DAL_OK;
+}
+
+int dal__url_parse(const char *text, dal__url *u, dal_error *err)
+{
+    memset(u, 0, sizeof *u);
+    if (!text) return dal__error_set(err, DAL_EURL, "URL is NULL");
+    size_t n = strnlen(text, DAL__URL_MAX + 1);
+    if (n > DAL__URL_MAX)
+        return dal__error_set(err, DAL_EURL, "URL longer than %d bytes", DAL__URL_MAX);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f)
+            return dal__error_set(err, DAL_EURL, "control character at offset %zu", i);
+        if (c == '#')
+            return dal__error_set(err, DAL_EURL,
+                                  "'#' at offset %zu: URLs take no fragment (write %%23 in a "
+                                  "password)",
+                                  i);
+    }
+    const char *sep = strstr(text, "://");
+    if (!sep || sep == text)
+        return dal__error_set(err, DAL_EURL, "URL must start with scheme:// (e.g. sqlite:///app.db)");
+    size_t sn = (size_t)(sep - text);
+    char scheme[32];
+    if (sn >= sizeof scheme) return dal__error_set(err, DAL_EDRIVER, "unknown URL scheme (too long)");
+    for (size_t i = 0; i < sn; i++) {
+        char c = text[i];
+        if (!isalnum((unsigned char)c) && c != '+' && c != '-' && c != '.')
+            return dal__error_set(err, DAL_EURL, "invalid character in URL scheme");
+        scheme[i] = (char)tolower((unsigned char)c);
+    }
+    scheme[sn] = '\0';
+    size_t base = strlen(scheme);
+    if (base > 5 && !strcmp(scheme + base - 5, "+odbc")) scheme[base - 5] = '\0';
+    u->dialect = dal__dialect_for_scheme(scheme);
+    if (!u->dialect)
+        return dal__error_set(err, DAL_EDRIVER,
+                              "unknown URL scheme '%s' (known: sqlite, postgresql, postgres, "
+                              "mysql, mariadb, mssql, odbc)",
+                              scheme);
+
+    span rest = {sep + 3, n - sn - 3, sn + 3};
+    const char *q = memchr(rest.p, '?', rest.n);
+    span query = {0};
+    if (q) {
+        query = sub(rest, (size_t)(q - rest.p) + 1, rest.n);
+        rest = sub(rest, 0, (size_t)(q - rest.p));
+    }
+    const char *slash = memchr(rest.p, '/', rest.n);
+    span authority = slash ? sub(rest, 0, (size_t)(slash - rest.p)) : rest;
+    span path = slash ? sub(rest, (size_t)(slash - rest.p) + 1, rest.n) : sub(rest, rest.n, rest.n);
+
+    int rc;
+    if (u->dialect == &dal__dialect_sqlite)
+        rc = parse_sqlite_path(authority, path, u, err);
+    else {
+        rc = parse_authority(authority, u, err);
+        if (!rc && path.n) {
+            if (memchr(path.p, '/', path.n))
+                rc = dal__error_set(err, DAL_EURL, "database name contains '/' (write %%2F)");
+            else
+                rc = decode(path, "database name", &u->database, err);
+        }
+    }
+    if (!rc) rc = parse_query(query, u, err);
+    if (!rc) rc = check_required_parts(u, err);
+    if (!rc) rc = check_param_keys(u, err);
+    if (rc) dal__url_free(u);
+    return rc;
+}
+
+void dal__url_free(dal__url *u)
+{
+    dal__free(u->user);
+    dal__free_secret(u->password);
+    dal__free(u->host);
+    dal__free(u->database);
+    dal__free_secret(u->odbc_connect);
+    dal__free(u->driver);
+    for (size_t i = 0; i < u->nparams; i++) {
+        dal__free(u->params[i].key);
+        dal__free_secret(u->params[i].value);
+    }
+    dal__free(u->params);
+    memset(u, 0, sizeof *u);
+}
+
+const char *dal__url_param_get(const dal__url *u, const char *key)
+{
+    for (size_t i = 0; i < u->nparams; i++)
+        if (!strcasecmp(u->params[i].key, key)) return u->params[i].value;
+    return NULL;
+}

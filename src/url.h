@@ -1,0 +1,47 @@
+/* Database URLs: scheme://user:password@host:port/database?key=value&...
+ * Every part is percent-decoded exactly once; see README "URLs". */
+#ifndef DAL_URL_H
+#define DAL_URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dal/error.h"
+
+struct dal__dialect;
+
+#define DAL__URL_MAX 8192
+
+typedef struct dal__url_param {
+    char *key;
+    char *value;
+} dal__url_param;
+
+typedef struct dal__url {
+    const struct dal__dialect *dialect;
+    char *user;         /* NULL when absent                               */
+    char *password;     /* NULL when absent; wiped before it is freed     */
+    char *host;         /* host name, IPv6 address without [], or DSN     */
+    int port;           /* 0: the dialect's default                       */
+    char *database;     /* database name, or SQLite file path             */
+    bool memory;        /* sqlite in-memory database                      */
+    char *odbc_connect; /* odbc:///?odbc_connect=... raw string           */
+    dal__url_param *params; /* query keys passed to the connection string */
+    size_t nparams;
+
+    /* Query keys dal owns; has_* says whether the URL set them. */
+    char *driver;
+    bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle;
+    int pool_size, max_overflow;
+    double pool_timeout, pool_recycle, ping_idle;
+} dal__url;
+
+int dal__url_parse(const char *text, dal__url *out, dal_error *err);
+void dal__url_free(dal__url *url);
+/* The pass-through parameter called key (case-insensitive), or NULL. */
+const char *dal__url_param_get(const dal__url *url, const char *key);
+/* The ODBC connection string for u with DRIVER=driver first (when not empty);
+ * malloc'd (free with dal__free_secret). */
+int dal__build_connstr(const dal__url *u, const char *driver, char **out, dal_error *err);
+
+#endif

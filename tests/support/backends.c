@@ -1,0 +1,62 @@
+#include "backends.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *dal_test_tmpdir(void)
+{
+    static char dir[256];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/dal-test-XXXXXX");
+        cr_assert_not_null(mkdtemp(dir), "mkdtemp failed");
+    }
+    return dir;
+}
+
+const char *dal_test_url(const char *backend, const char *query)
+{
+    static char url[2048];
+    if (!strcmp(backend, "sqlite")) {
+        snprintf(url, sizeof url, "sqlite:///%s/test.db%s", dal_test_tmpdir(), query);
+    } else {
+        const char *pg = getenv("DAL_TEST_PG_URL");
+        cr_assert(pg && *pg,
+                  "DAL_TEST_PG_URL is not set: run the suite with scripts/test, which starts the "
+                  "private PostgreSQL server (scripts/pg start; export DAL_TEST_PG_URL=$(scripts/pg url))");
+        snprintf(url, sizeof url, "%s%s", pg, query);
+    }
+    return url;
+}
+
+void dal_test_open(const char *url, dal_engine **e, dal_session **s)
+{
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_engine_create(url, NULL, e, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    rc = dal_session_open(*e, s, &err);
+    DAL_OK_OR_FAIL(rc, err);
+}
+
+void dal_test_exec(dal_session *s, const char *sql)
+{
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_session_exec(s, sql, NULL, 0, NULL, &err);
+    cr_assert_eq(rc, DAL_OK, "%s: %s: %s", sql, dal_code_name(rc), err.message);
+}
+
+int64_t dal_test_scalar(dal_session *s, const char *sql)
+{
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    int rc = dal_session_query(s, sql, NULL, 0, &r, &err);
+    cr_assert_eq(rc, DAL_OK, "%s: %s", sql, err.message);
+    rc = dal_result_next(r, &err);
+    cr_assert_eq(rc, DAL_ROW, "%s: no row (%s)", sql, err.message);
+    int64_t v = 0;
+    rc = dal_result_int64(r, 0, &v, &err);
+    cr_assert_eq(rc, DAL_OK, "%s: %s", sql, err.message);
+    dal_result_close(r);
+    return v;
+}

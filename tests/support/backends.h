@@ -1,0 +1,42 @@
+/* Test fixtures: run one test body against both real backends.
+ *
+ *   DAL_TEST_BOTH(suite, name) { ... uses `url` and `backend` ... }
+ *
+ * defines suite::name_sqlite (a fresh SQLite file in a temp directory) and
+ * suite::name_postgresql (the private server of scripts/pg, whose URL comes
+ * from DAL_TEST_PG_URL; a missing server fails the test, never skips it). */
+#ifndef DAL_TEST_BACKENDS_H
+#define DAL_TEST_BACKENDS_H
+
+#include <criterion/criterion.h>
+#include <dal.h>
+
+/* A URL for backend "sqlite" or "postgresql"; query is appended ("" for none). */
+const char *dal_test_url(const char *backend, const char *query);
+/* A fresh temporary directory (removed by nobody: it lives in /tmp). */
+const char *dal_test_tmpdir(void);
+
+#define DAL_TEST_BOTH(suite, name)                                                                 \
+    static void suite##_##name##_body(const char *url, const char *backend);                      \
+    Test(suite, name##_sqlite)                                                                     \
+    {                                                                                              \
+        suite##_##name##_body(dal_test_url("sqlite", ""), "sqlite");                               \
+    }                                                                                              \
+    Test(suite, name##_postgresql)                                                                 \
+    {                                                                                              \
+        suite##_##name##_body(dal_test_url("postgresql", ""), "postgresql");                       \
+    }                                                                                              \
+    static void suite##_##name##_body(const char *url, const char *backend)
+
+/* Asserts rc == DAL_OK, printing the error when it is not. */
+#define DAL_OK_OR_FAIL(rc, err)                                                                    \
+    cr_assert_eq((rc), DAL_OK, "%s: %s [%s]", dal_code_name(rc), (err).message, (err).sqlstate)
+
+/* Opens an engine + session on url, failing the test on error. */
+void dal_test_open(const char *url, dal_engine **e, dal_session **s);
+/* Runs sql (no parameters), failing the test on error. */
+void dal_test_exec(dal_session *s, const char *sql);
+/* The single int64 the query returns. */
+int64_t dal_test_scalar(dal_session *s, const char *sql);
+
+#endif
