@@ -51,6 +51,6 @@ const dal__dialect dal__dialect_sqlite = {
     .classify = classify,
     .ping_sql = "SELECT 1",
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT,
-    .max_params = 999,
+    .max_params = 32766, /* SQLITE_MAX_VARIABLE_NUMBER since 3.32 */
     .json_type = "JSON",
 };

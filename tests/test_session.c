@@ -1,0 +1,454 @@
+/* Sessions on both backends: typed values, results, transactions, bulk
+ * insert and exact error classes. */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends.h"
+
+static bool is_pg(const char *backend) { return !strcmp(backend, "postgresql"); }
+
+/* Column types per backend: int, double, text, blob, bool, timestamp, json. */
+static void create_types_table(dal_session *s, const char *backend)
+{
+    dal_test_exec(s, "DROP TABLE IF EXISTS types_t");
+    dal_test_exec(s, is_pg(backend)
+                         ? "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, "
+                           "t TEXT, b BYTEA, f BOOLEAN, ts TIMESTAMP, j JSONB)"
+                         : "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE, t TEXT, "
+                           "b BLOB, f BOOLEAN, ts TIMESTAMP, j JSON)");
+}
+
+static void insert_row(dal_session *s, int id, dal_value i, dal_value d, dal_value t, dal_value b,
+                       dal_value f, dal_value ts, dal_value j)
+{
+    dal_value v[] = {dal_int64(id), i, d, t, b, f, ts, j};
+    dal_error err = DAL_ERROR_INIT;
+    int64_t n = -1;
+    int rc = dal_session_exec(s, "INSERT INTO types_t VALUES (?,?,?,?,?,?,?,?)", v, 8, &n, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    cr_expect_eq(n, 1);
+}
+
+static dal_result *select_row(dal_session *s, int id)
+{
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    dal_value p = dal_int64(id);
+    int rc = dal_session_query(s, "SELECT i, d, t, b, f, ts, j FROM types_t WHERE id = ?", &p, 1, &r, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    rc = dal_result_next(r, &err);
+    cr_assert_eq(rc, DAL_ROW, "row %d: %s", id, err.message);
+    return r;
+}
+
+DAL_TEST_BOTH(session, every_type_round_trips)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    create_types_table(s, backend);
+    static const char blob[] = {'a', 0, 'b', 0, (char)0xff, 0};
+    const char *utf8 = "\xF0\x9F\x98\x80 caf\xC3\xA9 \xE6\x8A\xB9";
+    json_t *doc = json_pack("{s:[i,i],s:s}", "n", 1, 2, "s", "x");
+    int64_t ts_old = -2208988800000000LL + 123456; /* 1900-01-01 00:00:00.123456 */
+    int64_t ts_new = 4102444800000000LL + 999999;  /* 2100-01-01 00:00:00.999999 */
+    insert_row(s, 1, dal_int64(INT64_MAX), dal_double(1e308), dal_text(utf8), dal_blob(blob, sizeof blob),
+               dal_bool(true), dal_timestamp_us(ts_old), dal_json(doc));
+    insert_row(s, 2, dal_int64(INT64_MIN), dal_double(-0.0), dal_text(""), dal_blob("", 0), dal_bool(false),
+               dal_timestamp_us(ts_new), dal_json(NULL));
+    insert_row(s, 3, dal_null(), dal_null(), dal_null(), dal_null(), dal_null(), dal_null(), dal_null());
+    json_decref(doc);
+
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r = select_row(s, 1);
+    int64_t i;
+    double d;
+    const char *t;
+    const void *b;
+    size_t len;
+    bool f;
+    int64_t ts;
+    json_t *j;
+    DAL_OK_OR_FAIL(dal_result_int64(r, 0, &i, &err), err);
+    cr_expect_eq(i, INT64_MAX);
+    DAL_OK_OR_FAIL(dal_result_double(r, 1, &d, &err), err);
+    cr_expect_eq(d, 1e308);
+    DAL_OK_OR_FAIL(dal_result_text(r, 2, &t, &len, &err), err);
+    cr_expect_str_eq(t, utf8);
+    cr_expect_eq(len, strlen(utf8));
+    DAL_OK_OR_FAIL(dal_result_blob(r, 3, &b, &len, &err), err);
+    cr_expect_eq(len, sizeof blob);
+    cr_expect_arr_eq(b, blob, sizeof blob);
+    DAL_OK_OR_FAIL(dal_result_bool(r, 4, &f, &err), err);
+    cr_expect(f);
+    DAL_OK_OR_FAIL(dal_result_timestamp_us(r, 5, &ts, &err), err);
+    cr_expect_eq(ts, ts_old, "%lld", (long long)ts);
+    DAL_OK_OR_FAIL(dal_result_json(r, 6, &j, &err), err);
+    cr_expect_eq(json_integer_value(json_array_get(json_object_get(j, "n"), 1)), 2);
+    json_decref(j);
+    dal_result_close(r);
+
+    r = select_row(s, 2);
+    DAL_OK_OR_FAIL(dal_result_int64(r, 0, &i, &err), err);
+    cr_expect_eq(i, INT64_MIN);
+    DAL_OK_OR_FAIL(dal_result_double(r, 1, &d, &err), err);
+    cr_expect_eq(d, 0.0);
+    if (is_pg(backend)) cr_expect(signbit(d), "negative zero keeps its sign on PostgreSQL");
+    DAL_OK_OR_FAIL(dal_result_text(r, 2, &t, &len, &err), err);
+    cr_expect_eq(len, 0, "empty string, not NULL");
+    cr_expect_not(dal_result_is_null(r, 2));
+    DAL_OK_OR_FAIL(dal_result_blob(r, 3, &b, &len, &err), err);
+    cr_expect_eq(len, 0);
+    DAL_OK_OR_FAIL(dal_result_bool(r, 4, &f, &err), err);
+    cr_expect_not(f);
+    DAL_OK_OR_FAIL(dal_result_timestamp_us(r, 5, &ts, &err), err);
+    cr_expect_eq(ts, ts_new, "%lld", (long long)ts);
+    cr_expect(dal_result_is_null(r, 6), "dal_json(NULL) binds SQL NULL");
+    dal_result_close(r);
+
+    r = select_row(s, 3);
+    for (size_t c = 0; c < 7; c++) {
+        cr_expect(dal_result_is_null(r, c), "column %zu", c);
+        dal_error_clear(&err);
+        cr_expect_eq(dal_result_int64(r, c, &i, &err), DAL_ENULL, "column %zu", c);
+    }
+    dal_result_close(r);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(session, sixteen_megabytes_round_trip_byte_exact)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    create_types_table(s, backend);
+    size_t n = 16u << 20;
+    char *text = malloc(n + 1);
+    unsigned char *blob = malloc(n);
+    for (size_t k = 0; k < n; k++) {
+        text[k] = (char)('a' + k % 26);
+        blob[k] = (unsigned char)(k * 7919 % 256);
+    }
+    text[n] = '\0';
+    insert_row(s, 1, dal_null(), dal_null(), dal_textn(text, n), dal_blob(blob, n), dal_null(), dal_null(),
+               dal_null());
+    dal_result *r = select_row(s, 1);
+    dal_error err = DAL_ERROR_INIT;
+    const char *t;
+    const void *b;
+    size_t len;
+    DAL_OK_OR_FAIL(dal_result_text(r, 2, &t, &len, &err), err);
+    cr_expect_eq(len, n);
+    cr_expect(memcmp(t, text, n) == 0, "text differs");
+    DAL_OK_OR_FAIL(dal_result_blob(r, 3, &b, &len, &err), err);
+    cr_expect_eq(len, n);
+    cr_expect(memcmp(b, blob, n) == 0, "blob differs");
+    dal_result_close(r);
+    free(text);
+    free(blob);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(session, getters_never_return_a_silent_zero)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    int rc = dal_session_query(s, "SELECT 'abc' AS word, 12 AS num, NULL AS nada, 2.5 AS half", NULL, 0, &r,
+                               &err);
+    DAL_OK_OR_FAIL(rc, err);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+    cr_expect_eq(dal_result_column_count(r), 4);
+    cr_expect_str_eq(dal_result_column_name(r, 1), "num");
+    cr_expect_eq(dal_result_column_index(r, "HALF"), 3);
+    cr_expect_eq(dal_result_column_index(r, "missing"), -1);
+    int64_t i = 99;
+    cr_expect_eq(dal_result_int64(r, 0, &i, &err), DAL_ETYPE);
+    cr_expect_eq(i, 99, "output untouched on error");
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_int64_by_name(r, "nada", &i, &err), DAL_ENULL);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_int64(r, 3, &i, &err), DAL_ETYPE, "2.5 is not an integer");
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_int64(r, 17, &i, &err), DAL_ERANGE);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_int64_by_name(r, "missing", &i, &err), DAL_ERANGE);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_result_int64_by_name(r, "num", &i, &err), err);
+    cr_expect_eq(i, 12);
+    bool f;
+    cr_expect_eq(dal_result_bool(r, 0, &f, &err), DAL_ETYPE);
+    dal_error_clear(&err);
+    int64_t ts;
+    cr_expect_eq(dal_result_timestamp_us(r, 0, &ts, &err), DAL_ETYPE);
+    dal_error_clear(&err);
+    json_t *j;
+    cr_expect_eq(dal_result_json(r, 0, &j, &err), DAL_EJSON);
+    cr_expect_eq(dal_result_next(r, &err), DAL_DONE);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_int64(r, 1, &i, &err), DAL_EMISUSE, "no current row after the end");
+    dal_result_close(r);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(session, errors_are_classified)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_test_exec(s, "DROP TABLE IF EXISTS uniq_t");
+    dal_test_exec(s, "CREATE TABLE uniq_t (k INTEGER PRIMARY KEY)");
+    dal_test_exec(s, "INSERT INTO uniq_t VALUES (1)");
+    dal_error err = DAL_ERROR_INIT;
+    dal_value one = dal_int64(1);
+    int rc = dal_session_exec(s, "INSERT INTO uniq_t VALUES (?)", &one, 1, NULL, &err);
+    cr_expect_eq(rc, DAL_ECONSTRAINT, "%s: %s", dal_code_name(rc), err.message);
+    if (is_pg(backend)) cr_expect_str_eq(err.sqlstate, "23505");
+    else cr_expect_eq(err.native_code, 19);
+    cr_expect_eq(dal_session_last_error(s)->code, DAL_ECONSTRAINT);
+    dal_session_rollback(s, NULL);
+
+    dal_error_clear(&err);
+    rc = dal_session_exec(s, "SELEKT 1", NULL, 0, NULL, &err);
+    cr_expect_eq(rc, DAL_ESYNTAX, "%s: %s", dal_code_name(rc), err.message);
+    dal_session_rollback(s, NULL);
+    dal_error_clear(&err);
+    rc = dal_session_exec(s, "SELECT * FROM no_such_table", NULL, 0, NULL, &err);
+    cr_expect_eq(rc, DAL_ESYNTAX, "%s: %s", dal_code_name(rc), err.message);
+    dal_session_rollback(s, NULL);
+    dal_error_clear(&err);
+    rc = dal_session_exec(s, "SELECT ?", NULL, 0, NULL, &err);
+    cr_expect_eq(rc, DAL_EMISUSE, "parameter count is checked: %s", err.message);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(session, hostile_strings_are_stored_verbatim)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_test_exec(s, "DROP TABLE IF EXISTS hostile_t");
+    dal_test_exec(s, "CREATE TABLE hostile_t (id INTEGER PRIMARY KEY, v TEXT)");
+    const char *hostile[] = {"'; DROP TABLE hostile_t; --", "\" OR 1=1 --", "?", "$1", "\\", "'' ''",
+                             "%s%n", "\xC3\xA9\xF0\x9F\x98\x80", ") ; COMMIT; (", "NULL"};
+    size_t n = sizeof hostile / sizeof hostile[0];
+    dal_error err = DAL_ERROR_INIT;
+    for (size_t k = 0; k < n; k++) {
+        dal_value v[] = {dal_int64((int64_t)k), dal_text(hostile[k])};
+        DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO hostile_t VALUES (?, ?)", v, 2, NULL, &err), err);
+    }
+    for (size_t k = 0; k < n; k++) {
+        dal_result *r;
+        dal_value id = dal_int64((int64_t)k);
+        DAL_OK_OR_FAIL(dal_session_query(s, "SELECT v FROM hostile_t WHERE id = ?", &id, 1, &r, &err), err);
+        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+        const char *t;
+        DAL_OK_OR_FAIL(dal_result_text(r, 0, &t, NULL, &err), err);
+        cr_expect_str_eq(t, hostile[k]);
+        dal_result_close(r);
+    }
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM hostile_t"), (int64_t)n);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(session, commit_rollback_and_nested_savepoints)
+{
+    dal_engine *e;
+    dal_session *s, *other;
+    dal_test_open(url, &e, &s);
+    dal_error err = DAL_ERROR_INIT;
+    dal_test_exec(s, "DROP TABLE IF EXISTS txn_t");
+    dal_test_exec(s, "CREATE TABLE txn_t (k INTEGER)");
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+
+    dal_test_exec(s, "INSERT INTO txn_t VALUES (1)");
+    DAL_OK_OR_FAIL(dal_session_rollback(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM txn_t"), 0);
+
+    dal_test_exec(s, "INSERT INTO txn_t VALUES (1)");
+    cr_expect_eq(dal_session_begin_nested(s, &err), 1);
+    dal_test_exec(s, "INSERT INTO txn_t VALUES (2)");
+    cr_expect_eq(dal_session_begin_nested(s, &err), 2);
+    dal_test_exec(s, "INSERT INTO txn_t VALUES (3)");
+    cr_expect_eq(dal_session_begin_nested(s, &err), 3);
+    dal_test_exec(s, "INSERT INTO txn_t VALUES (4)");
+    DAL_OK_OR_FAIL(dal_session_rollback_nested(s, &err), err); /* drops 4 */
+    DAL_OK_OR_FAIL(dal_session_release_nested(s, &err), err);  /* keeps 3 */
+    DAL_OK_OR_FAIL(dal_session_rollback_nested(s, &err), err); /* drops 2 and 3 */
+    cr_expect_eq(dal_session_release_nested(s, &err), DAL_EMISUSE);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM txn_t"), 1);
+    cr_expect_eq(dal_test_scalar(s, "SELECT SUM(k) FROM txn_t"), 1);
+    dal_session_commit(s, NULL);
+
+    /* Committed work is visible to another session. */
+    DAL_OK_OR_FAIL(dal_session_open(e, &other, &err), err);
+    cr_expect_eq(dal_test_scalar(other, "SELECT COUNT(*) FROM txn_t"), 1);
+    dal_session_close(other);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+Test(session, failed_commit_leaves_nothing_and_a_usable_session)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(dal_test_url("postgresql", ""), &e, &s);
+    dal_test_exec(s, "DROP TABLE IF EXISTS deferred_t");
+    dal_test_exec(s, "CREATE TABLE deferred_t (k INTEGER UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+    dal_session_commit(s, NULL);
+    dal_test_exec(s, "INSERT INTO deferred_t VALUES (1)");
+    dal_test_exec(s, "INSERT INTO deferred_t VALUES (1)"); /* checked only at commit */
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_session_commit(s, &err);
+    cr_expect_eq(rc, DAL_ECONSTRAINT, "%s: %s", dal_code_name(rc), err.message);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM deferred_t"), 0);
+    dal_test_exec(s, "INSERT INTO deferred_t VALUES (2)");
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM deferred_t"), 1);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+Test(session, serializable_conflict_is_retryable)
+{
+    dal_engine *e;
+    dal_session *a, *b;
+    dal_test_open(dal_test_url("postgresql", ""), &e, &a);
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_open(e, &b, &err), err);
+    dal_test_exec(a, "DROP TABLE IF EXISTS ser_t");
+    dal_test_exec(a, "CREATE TABLE ser_t (k INTEGER PRIMARY KEY, v INTEGER)");
+    dal_test_exec(a, "INSERT INTO ser_t VALUES (1, 0)");
+    dal_session_commit(a, NULL);
+    dal_test_exec(a, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+    dal_test_exec(b, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+    cr_expect_eq(dal_test_scalar(a, "SELECT v FROM ser_t WHERE k = 1"), 0);
+    cr_expect_eq(dal_test_scalar(b, "SELECT v FROM ser_t WHERE k = 1"), 0);
+    dal_test_exec(a, "UPDATE ser_t SET v = 1 WHERE k = 1");
+    DAL_OK_OR_FAIL(dal_session_commit(a, &err), err);
+    int rc = dal_session_exec(b, "UPDATE ser_t SET v = 2 WHERE k = 1", NULL, 0, NULL, &err);
+    if (rc == DAL_OK) rc = dal_session_commit(b, &err);
+    cr_expect_eq(rc, DAL_ECONFLICT, "%s: %s", dal_code_name(rc), err.message);
+    cr_expect_str_eq(err.sqlstate, "40001");
+    dal_session_close(a);
+    dal_session_close(b);
+    dal_engine_dispose(e);
+}
+
+Test(session, locked_sqlite_file_is_busy_after_the_timeout)
+{
+    dal_engine *e1, *e2;
+    dal_session *s1, *s2;
+    dal_test_open(dal_test_url("sqlite", ""), &e1, &s1);
+    dal_test_exec(s1, "CREATE TABLE busy_t (k INTEGER)");
+    dal_session_commit(s1, NULL);
+    dal_test_exec(s1, "INSERT INTO busy_t VALUES (1)"); /* holds the write lock */
+    dal_test_open(dal_test_url("sqlite", "?Timeout=200"), &e2, &s2);
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_session_exec(s2, "INSERT INTO busy_t VALUES (2)", NULL, 0, NULL, &err);
+    cr_expect_eq(rc, DAL_EBUSY, "%s: %s", dal_code_name(rc), err.message);
+    dal_session_close(s2);
+    DAL_OK_OR_FAIL(dal_session_commit(s1, &err), err);
+    cr_expect_eq(dal_test_scalar(s1, "SELECT COUNT(*) FROM busy_t"), 1);
+    dal_session_close(s1);
+    dal_engine_dispose(e1);
+    dal_engine_dispose(e2);
+}
+
+DAL_TEST_BOTH(session, prepared_statement_executes_many_times)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_test_exec(s, "DROP TABLE IF EXISTS prep_t");
+    dal_test_exec(s, "CREATE TABLE prep_t (k INTEGER, v TEXT)");
+    dal_error err = DAL_ERROR_INIT;
+    dal_stmt *st;
+    DAL_OK_OR_FAIL(dal_session_prepare(s, "INSERT INTO prep_t VALUES (?, ?)", &st, &err), err);
+    for (int k = 0; k < 100; k++) {
+        char v[16];
+        snprintf(v, sizeof v, "v%d", k);
+        dal_value p[] = {dal_int64(k), k % 10 ? dal_text(v) : dal_null()};
+        int64_t n = 0;
+        DAL_OK_OR_FAIL(dal_stmt_execute(st, p, 2, NULL, &n, &err), err);
+        cr_expect_eq(n, 1);
+    }
+    cr_expect_eq(dal_stmt_execute(st, NULL, 0, NULL, NULL, &err), DAL_EMISUSE);
+    dal_stmt_close(st);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM prep_t"), 100);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(v) FROM prep_t"), 90);
+
+    dal_stmt *q;
+    DAL_OK_OR_FAIL(dal_session_prepare(s, "SELECT v FROM prep_t WHERE k = ?", &q, &err), err);
+    for (int k = 1; k < 5; k++) {
+        dal_result *r;
+        dal_value p = dal_int64(k);
+        DAL_OK_OR_FAIL(dal_stmt_execute(q, &p, 1, &r, NULL, &err), err);
+        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+        const char *t;
+        DAL_OK_OR_FAIL(dal_result_text(r, 0, &t, NULL, &err), err);
+        char want[16];
+        snprintf(want, sizeof want, "v%d", k);
+        cr_expect_str_eq(t, want);
+        dal_result_close(r);
+    }
+    dal_stmt_close(q);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(session, bulk_insert_counts_rows_and_reports_the_failed_batch)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_test_exec(s, "DROP TABLE IF EXISTS bulk_t");
+    dal_test_exec(s, "CREATE TABLE bulk_t (k INTEGER PRIMARY KEY, name VARCHAR(64), x DOUBLE PRECISION, doc TEXT)");
+    dal_session_commit(s, NULL);
+    size_t rows = 2500, cols = 4;
+    dal_value *v = calloc(rows * cols, sizeof *v);
+    char (*names)[16] = calloc(rows, 16);
+    for (size_t r = 0; r < rows; r++) {
+        snprintf(names[r], 16, "name-%zu", r);
+        v[r * cols + 0] = dal_int64((int64_t)r);
+        v[r * cols + 1] = dal_text(names[r]);
+        v[r * cols + 2] = dal_double((double)r / 4);
+        v[r * cols + 3] = dal_text("{\"a\":1}");
+    }
+    const char *columns[] = {"k", "name", "x", "doc"};
+    dal_error err = DAL_ERROR_INIT;
+    int64_t n = 0;
+    DAL_OK_OR_FAIL(dal_session_insert_many(s, "bulk_t", columns, cols, v, rows, &n, &err), err);
+    cr_expect_eq(n, (int64_t)rows);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM bulk_t"), (int64_t)rows);
+    cr_expect_eq(dal_test_scalar(s, "SELECT SUM(k) FROM bulk_t"), (int64_t)(rows * (rows - 1) / 2));
+    dal_session_rollback(s, NULL);
+
+    /* A duplicate key at row 1500 fails the second batch; after rollback nothing remains. */
+    v[1500 * cols] = dal_int64(0);
+
+    int rc = dal_session_insert_many(s, "bulk_t", columns, cols, v, rows, &n, &err);
+    cr_expect_eq(rc, DAL_ECONSTRAINT, "%s: %s", dal_code_name(rc), err.message);
+    cr_expect_neq(strstr(err.message, "rows 1000..1999"), NULL, "%s", err.message);
+    dal_session_rollback(s, NULL);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM bulk_t"), 0);
+
+    dal_error_clear(&err);
+    cr_expect_eq(dal_session_insert_many(s, "bulk_t; DROP TABLE x", columns, cols, v, 1, &n, &err), DAL_EMISUSE);
+    free(v);
+    free(names);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
