@@ -149,3 +149,11 @@ void dal__format_timestamp(int64_t us, bool iso, char *buf, size_t n)
     snprintf(buf, n, "%04lld-%02u-%02u%c%02d:%02d:%02d.%06lld%s", (long long)y, m, d, iso ? 'T' : ' ',
              (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (long long)frac, iso ? "Z" : "");
 }
+
+void dal__format_double(double d, char *buf, size_t n)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, d);
+        if (strtod(buf, NULL) == d) return;
+    }
+}

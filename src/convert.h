@@ -13,6 +13,8 @@ int dal__parse_bool(const char *s, bool *out);
 /* "YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|+HH[:MM]]" or "YYYY-MM-DD", as UTC
  * microseconds since 1970. */
 int dal__parse_timestamp(const char *s, int64_t *us);
+/* The shortest text that reads back as exactly d (buf: 32 bytes). */
+void dal__format_double(double d, char *buf, size_t n);
 /* "YYYY-MM-DD HH:MM:SS.ffffff" (UTC) into buf of at least 32 bytes; with
  * iso set, "YYYY-MM-DDTHH:MM:SS.ffffffZ". */
 void dal__format_timestamp(int64_t us, bool iso, char *buf, size_t n);

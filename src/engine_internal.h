@@ -24,6 +24,7 @@ typedef struct dal__column {
     SQLSMALLINT sql_type;
     dal_type type;
     SQLSMALLINT c_type; /* how it is read: SQL_C_CHAR, SQL_C_DOUBLE or SQL_C_BINARY */
+    bool maybe_json;    /* psqlODBC names json/jsonb (and arrays...) "unknown" */
     bool null;
     double d;       /* SQL_C_DOUBLE value */
     dal__buf data;  /* text (NUL-terminated) or blob bytes */

@@ -1,12 +1,14 @@
-/* JSON through jansson: any JSON value, compact, UTF-8; rows as objects. */
+/* JSON through jansson: any JSON value in, compact UTF-8 text out; rows as
+ * JSON objects, one at a time or streamed. */
 #include "dal/json.h"
 
-#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "convert.h"
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "json_write.h"
 
 char *dal_json_serialize(const json_t *value, dal_error *err)
 {
@@ -14,9 +16,18 @@ char *dal_json_serialize(const json_t *value, dal_error *err)
         dal__error_set(err, DAL_EJSON, "cannot serialize a NULL json_t");
         return NULL;
     }
-    char *s = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-    if (!s) dal__error_set(err, DAL_EJSON, "cannot serialize the JSON value (invalid UTF-8, NaN or out of memory)");
-    return s;
+    dal__buf b = {0};
+    if (dal__json_write(&b, value) != 0) {
+        dal__buf_free(&b);
+        dal__error_set(err, DAL_EJSON, "JSON value nests deeper than %d levels", DAL__JSON_MAX_DEPTH);
+        return NULL;
+    }
+    if (b.failed || !b.data) {
+        dal__buf_free(&b);
+        dal__error_nomem(err);
+        return NULL;
+    }
+    return b.data; /* plain malloc memory: free() it */
 }
 
 json_t *dal_json_deserialize(const char *text, dal_error *err)
@@ -27,92 +38,109 @@ json_t *dal_json_deserialize(const char *text, dal_error *err)
     }
     json_error_t je;
     json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    if (!v) dal__error_set(err, DAL_EJSON, "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
+    /* PostgreSQL's jsonb writes 1e300 as 301 digits: integers beyond int64
+     * come back as reals rather than as an error. */
+    if (!v && json_error_code(&je) == json_error_numeric_overflow)
+        v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
+    if (!v)
+        dal__error_set(err, DAL_EJSON, "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
     return v;
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static json_t *base64(const unsigned char *p, size_t n)
+/* A JSON column's text embedded as JSON; text that does not parse stays a
+ * string (SQLite lets any text into a JSON column). */
+static void write_embedded_json(dal_result *r, const dal__column *col, dal__buf *b)
 {
-    dal__buf b = {0};
-    if (dal__buf_reserve(&b, (n + 2) / 3 * 4)) return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-        char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=',
-                     i + 2 < n ? b64[v & 63] : '='};
-        dal__buf_append(&b, q, 4);
-    }
-    json_t *s = json_stringn(b.data ? b.data : "", b.len);
-    dal__buf_free(&b);
-    return s;
+    dal_engine *e = r->stmt->conn->engine;
+    dal_error ignored = DAL_ERROR_INIT;
+    json_t *v = e->json_deserialize ? e->json_deserialize(col->data.data, &ignored)
+                                    : json_loads(col->data.data, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (!v || dal__json_write(b, v) != 0) dal__json_write_string(b, col->data.data, col->data.len);
+    json_decref(v);
 }
 
-/* One column of the current row as a new JSON value. */
-static int column_json(dal_result *r, size_t i, json_t **out, dal_error *err)
+/* Appends the current row as a JSON object. */
+static int write_row(dal_result *r, dal__buf *b, dal_error *err)
 {
-    if (dal_result_is_null(r, i)) return (*out = json_null()) ? DAL_OK : dal__error_nomem(err);
-    const char *text;
-    size_t len;
-    int64_t iv;
-    double d;
-    bool b;
-    int rc = DAL_OK;
-    switch (dal_result_column_type(r, i)) {
-    case DAL_TYPE_INT64:
-        if (!(rc = dal_result_int64(r, i, &iv, err))) *out = json_integer(iv);
-        break;
-    case DAL_TYPE_DOUBLE:
-        if ((rc = dal_result_double(r, i, &d, err))) break;
-        *out = isfinite(d) ? json_real(d) : json_null(); /* JSON has no NaN/Infinity */
-        break;
-    case DAL_TYPE_BOOL:
-        if (!(rc = dal_result_bool(r, i, &b, err))) *out = json_boolean(b);
-        break;
-    case DAL_TYPE_BLOB: {
-        const void *p;
-        if (!(rc = dal_result_blob(r, i, &p, &len, err))) *out = base64(p, len);
-        break;
-    }
-    case DAL_TYPE_TIMESTAMP: {
-        char iso[48];
-        if ((rc = dal_result_timestamp_us(r, i, &iv, err))) {
-            /* a date or time the parser does not know: keep the text */
-            dal_error_clear(err);
-            if (!(rc = dal_result_text(r, i, &text, &len, err))) *out = json_stringn(text, len);
-            break;
+    char tmp[48];
+    dal__buf_putc(b, '{');
+    for (size_t i = 0; i < r->ncols; i++) {
+        dal__column *col = &r->cols[i];
+        if (i) dal__buf_putc(b, ',');
+        dal__json_write_string(b, col->name, strlen(col->name));
+        dal__buf_putc(b, ':');
+        int64_t iv;
+        bool bv;
+        if (col->null) {
+            dal__buf_puts(b, "null");
+        } else if (col->c_type == SQL_C_DOUBLE) {
+            dal__json_write_real(b, col->d);
+        } else if (col->c_type == SQL_C_BINARY) {
+            dal__json_write_base64(b, (const unsigned char *)col->data.data, col->data.len);
+        } else if (col->type == DAL_TYPE_INT64 && !dal__parse_int64(col->data.data, &iv)) {
+            snprintf(tmp, sizeof tmp, "%lld", (long long)iv);
+            dal__buf_puts(b, tmp);
+        } else if (col->type == DAL_TYPE_BOOL && !dal__parse_bool(col->data.data, &bv)) {
+            dal__buf_puts(b, bv ? "true" : "false");
+        } else if (col->type == DAL_TYPE_TIMESTAMP && !dal__parse_timestamp(col->data.data, &iv)) {
+            dal__format_timestamp(iv, true, tmp, sizeof tmp);
+            dal__json_write_string(b, tmp, strlen(tmp));
+        } else if (col->maybe_json) {
+            write_embedded_json(r, col, b);
+        } else { /* text, and values a typed column could not parse (kept exact) */
+            dal__json_write_string(b, col->data.data, col->data.len);
         }
-        dal__format_timestamp(iv, true, iso, sizeof iso);
-        *out = json_string(iso);
-        break;
     }
-    case DAL_TYPE_JSON:
-        rc = dal_result_json(r, i, out, err);
-        break;
-    default:
-        if (!(rc = dal_result_text(r, i, &text, &len, err))) *out = json_stringn(text, len);
-        break;
-    }
-    if (!rc && !*out) rc = dal__error_set(err, DAL_EJSON, "column %s cannot be represented as JSON (invalid UTF-8?)",
-                                          dal_result_column_name(r, i));
-    return rc;
+    dal__buf_putc(b, '}');
+    return b->failed ? dal__error_nomem(err) : DAL_OK;
 }
 
 int dal_result_row_json(dal_result *r, json_t **out, dal_error *err)
 {
     if (!out) return dal__error_set(err, DAL_EMISUSE, "out is NULL");
     *out = NULL;
-    if (!r || !r->on_row) return dal__error_set(err, DAL_EMISUSE, "no current row");
-    json_t *obj = json_object();
-    if (!obj) return dal__error_nomem(err);
-    for (size_t i = 0; i < r->ncols; i++) {
-        json_t *v = NULL;
-        int rc = column_json(r, i, &v, err);
-        if (rc || json_object_set_new(obj, r->cols[i].name, v) != 0) {
-            json_decref(obj);
-            return rc ? rc : dal__error_nomem(err);
+    if (!r || !r->open || !r->on_row) return dal__error_set(err, DAL_EMISUSE, "no current row");
+    dal__buf b = {0};
+    int rc = write_row(r, &b, err);
+    if (!rc) {
+        json_error_t je;
+        *out = json_loadb(b.data, b.len, JSON_ALLOW_NUL, &je);
+        if (!*out) rc = dal__error_set(err, DAL_EJSON, "row is not representable as JSON: %s", je.text);
+    }
+    dal__buf_free(&b);
+    return rc;
+}
+
+int dal_result_export_json(dal_result *r, dal_json_format format, dal_write_fn write, void *ctx,
+                           uint64_t *rows, dal_error *err)
+{
+    if (rows) *rows = 0;
+    if (!r || !r->open || !write) return dal__error_set(err, DAL_EMISUSE, "result closed or no write function");
+    dal__buf b = {0};
+    uint64_t n = 0;
+    int rc;
+    if (format == DAL_JSON_ARRAY) dal__buf_putc(&b, '[');
+    while ((rc = dal_result_next(r, err)) == DAL_ROW) {
+        if (format == DAL_JSON_ARRAY && n) dal__buf_putc(&b, ',');
+        if ((rc = write_row(r, &b, err))) break;
+        if (format == DAL_JSON_LINES) dal__buf_putc(&b, '\n');
+        n++;
+        if (b.len >= 64 * 1024) { /* constant memory: flush as we go */
+            if (write(ctx, b.data, b.len)) {
+                rc = dal__error_set(err, DAL_EODBC, "the write function failed");
+                break;
+            }
+            dal__buf_reset(&b);
         }
     }
-    *out = obj;
-    return DAL_OK;
+    if (rc == DAL_DONE) {
+        rc = DAL_OK;
+        if (format == DAL_JSON_ARRAY) dal__buf_puts(&b, "]\n");
+        if (b.failed) rc = dal__error_nomem(err);
+        else if (b.len && write(ctx, b.data, b.len))
+            rc = dal__error_set(err, DAL_EODBC, "the write function failed");
+    }
+    dal__buf_free(&b);
+    if (rows) *rows = n;
+    return rc;
 }

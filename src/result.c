@@ -35,6 +35,7 @@ static void classify_column(dal__column *col, const char *type_name)
     }
     if (col->type == DAL_TYPE_TEXT && (!strcasecmp(type_name, "json") || !strcasecmp(type_name, "jsonb")))
         col->type = DAL_TYPE_JSON;
+    col->maybe_json = col->type == DAL_TYPE_JSON || !strcasecmp(type_name, "unknown");
 }
 
 static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
@@ -269,7 +270,7 @@ int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_
     if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "text", err);
     if (col->c_type == SQL_C_DOUBLE) {
         char tmp[40];
-        snprintf(tmp, sizeof tmp, "%.17g", col->d);
+        dal__format_double(col->d, tmp, sizeof tmp);
         dal__buf_reset(&col->data);
         dal__buf_puts(&col->data, tmp);
         if (col->data.failed) return dal__error_nomem(err);
