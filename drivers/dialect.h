@@ -46,6 +46,8 @@ extern const dal__dialect dal__dialect_odbc;
 
 /* The dialect for a lower-case scheme without "+odbc", or NULL. */
 const dal__dialect *dal__dialect_for_scheme(const char *scheme);
+/* The dialect that uses an ODBC driver name, or NULL. */
+const dal__dialect *dal__dialect_for_driver(const char *driver);
 
 /* Connection-string helpers shared by the dialects (src/connstr.c). */
 /* Appends KEY=VALUE; with VALUE in {} (} doubled) when it needs quoting. */

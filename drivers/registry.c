@@ -1,5 +1,6 @@
 /* The dialects dal knows, by URL scheme. */
 #include <string.h>
+#include <strings.h>
 
 #include "dialect.h"
 
@@ -12,5 +13,13 @@ const dal__dialect *dal__dialect_for_scheme(const char *scheme)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         for (const char *const *s = all[i]->schemes; *s; s++)
             if (!strcmp(*s, scheme)) return all[i];
+    return NULL;
+}
+
+const dal__dialect *dal__dialect_for_driver(const char *driver)
+{
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        for (const char *const *d = all[i]->odbc_drivers; d && *d; d++)
+            if (!strcasecmp(*d, driver)) return all[i];
     return NULL;
 }

@@ -32,6 +32,7 @@ typedef struct dal__column {
 
 struct dal_result {
     dal_stmt *stmt;
+    int64_t rows_affected; /* for statements without columns */
     dal__column *cols;
     size_t ncols, cap;
     bool open;

@@ -83,10 +83,15 @@ int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err)
             return rc;
         }
     }
+    r->rows_affected = 0;
+    SQLLEN count = 0;
+    if (n == 0 && DAL__ODBC_OK(SQLRowCount(st->h, &count)) && count > 0) r->rows_affected = count;
     r->open = true;
     r->on_row = false;
     return DAL_OK;
 }
+
+int64_t dal_result_rows_affected(const dal_result *r) { return r ? r->rows_affected : 0; }
 
 void dal__result_free(dal_result *r)
 {

@@ -1,25 +1,57 @@
-/* The `dal` command: look at a database URL from the shell.
- *   dal explain URL     dialect, ODBC driver, masked connection string
- *   dal --help | --version
- * Exit 0 on success, 1 on a database error, 2 on a usage error. */
+/* The `dal` command: look at a database from the shell.
+ *   dal explain [URL]             dialect, ODBC driver, masked connection string
+ *   dal drivers                   installed ODBC drivers and the dialect using each
+ *   dal ping [URL]                connect, print the DBMS and the round-trip time
+ *   dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table]
+ * URL defaults to $DAL_URL, then to sqlite:///dal.db in the working directory.
+ * SQL "-" is read from standard input. Parameters are bound as text, never
+ * spliced into the SQL. Exit 0 on success, 1 on a database error, 2 on a
+ * usage error. */
 #include <dal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "../drivers/dialect.h"
+#include "driver_resolve.h"
+#include "engine_internal.h"
+#include "output.h"
+
+static const char usage_text[] =
+    "usage: dal explain [URL]\n"
+    "       dal drivers\n"
+    "       dal ping [URL]\n"
+    "       dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table]\n"
+    "       dal --help | --version\n"
+    "URL defaults to $DAL_URL, then to sqlite:///dal.db. SQL '-' reads standard input.\n"
+    "Examples: dal query 'select 1 as one'\n"
+    "          dal query postgresql://user:pw@host/db 'select * from t where id = ?' 42 --format table\n";
 
 static int usage(FILE *out, int status)
 {
-    fprintf(out,
-            "usage: dal explain URL\n"
-            "       dal --help | --version\n"
-            "URL examples: sqlite:///app.db  postgresql://user:pw@host:5432/db  odbc://DSN\n");
+    fputs(usage_text, out);
     return status;
 }
 
 static int fail(const dal_error *err)
 {
-    fprintf(stderr, "dal: %s: %s%s%s%s\n", dal_code_name(err->code), err->message,
-            err->sqlstate[0] ? " [" : "", err->sqlstate, err->sqlstate[0] ? "]" : "");
+    fprintf(stderr, "dal: %s: %s%s%s%s\n", dal_code_name(err->code), err->message, err->sqlstate[0] ? " [" : "",
+            err->sqlstate, err->sqlstate[0] ? "]" : "");
     return 1;
+}
+
+static const char *default_url(void)
+{
+    const char *env = getenv("DAL_URL");
+    return env && *env ? env : "sqlite:///dal.db";
+}
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int explain(const char *url)
@@ -31,18 +63,115 @@ static int explain(const char *url)
     if (dal_engine_connection_string(e, cs, sizeof cs, 0) != DAL_OK) snprintf(cs, sizeof cs, "(too long)");
     dal_pool_stats st;
     dal_engine_pool_stats(e, &st);
-    printf("dialect: %s\ndriver: %s\nconnection string: %s\npool: size %d, overflow %d\n",
-           dal_engine_dialect(e), *dal_engine_driver(e) ? dal_engine_driver(e) : "(from the DSN)", cs,
-           st.pool_size, st.max_overflow);
+    printf("dialect: %s\ndriver: %s\nconnection string: %s\npool: size %d, overflow %d\n", dal_engine_dialect(e),
+           *dal_engine_driver(e) ? dal_engine_driver(e) : "(from the DSN)", cs, st.pool_size, st.max_overflow);
     dal_engine_dispose(e);
     return 0;
 }
 
+static int drivers(void)
+{
+    dal_error err = DAL_ERROR_INIT;
+    dal__buf names = {0};
+    if (dal__installed_drivers(&names, &err)) return fail(&err);
+    if (!names.len) printf("no ODBC drivers installed (see scripts/install-deps)\n");
+    for (size_t i = 0; i < names.len; i += strlen(names.data + i) + 1) {
+        const dal__dialect *d = dal__dialect_for_driver(names.data + i);
+        printf("%-32s %s\n", names.data + i, d ? d->name : "(odbc:// with driver=)");
+    }
+    dal__buf_free(&names);
+    return 0;
+}
+
+static int ping(const char *url)
+{
+    dal_error err = DAL_ERROR_INIT;
+    dal_engine *e;
+    dal_session *s;
+    if (dal_engine_create(url, NULL, &e, &err)) return fail(&err);
+    double t0 = seconds();
+    if (dal_session_open(e, &s, &err)) {
+        dal_engine_dispose(e);
+        return fail(&err);
+    }
+    double connected = seconds();
+    int rc = dal_session_exec(s, e->dialect->ping_sql, NULL, 0, NULL, &err);
+    double pinged = seconds();
+    char name[128] = "?", version[128] = "?";
+    SQLGetInfo(s->conn->dbc, SQL_DBMS_NAME, name, sizeof name, NULL);
+    SQLGetInfo(s->conn->dbc, SQL_DBMS_VER, version, sizeof version, NULL);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+    if (rc) return fail(&err);
+    printf("%s %s: connected in %.1f ms, round trip %.3f ms\n", name, version, (connected - t0) * 1e3,
+           (pinged - connected) * 1e3);
+    return 0;
+}
+
+static char *read_stdin(void)
+{
+    dal__buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) dal__buf_append(&b, chunk, n);
+    if (!b.data) dal__buf_puts(&b, "");
+    return b.failed ? NULL : b.data;
+}
+
+static int query(const char *url, const char *sql, char **params, int nparams, output_format format)
+{
+    char *from_stdin = NULL;
+    if (!strcmp(sql, "-") && !(sql = from_stdin = read_stdin())) return fprintf(stderr, "dal: cannot read SQL\n"), 1;
+    dal_value *values = calloc((size_t)nparams + 1, sizeof *values);
+    for (int i = 0; i < nparams; i++) values[i] = dal_text(params[i]);
+    dal_error err = DAL_ERROR_INIT;
+    dal_engine *e = NULL;
+    dal_session *s = NULL;
+    dal_result *r = NULL;
+    int rc = dal_engine_create(url, NULL, &e, &err);
+    if (!rc) rc = dal_session_open(e, &s, &err);
+    if (!rc) rc = dal_session_query(s, sql, values, (size_t)nparams, &r, &err);
+    if (!rc && dal_result_column_count(r) == 0)
+        printf("{\"rows_affected\": %lld}\n", (long long)dal_result_rows_affected(r));
+    else if (!rc)
+        rc = output_rows(r, format, stdout, &err);
+    dal_result_close(r);
+    if (!rc) rc = dal_session_commit(s, &err); /* one statement, committed like a shell tool should */
+    dal_session_close(s);
+    dal_engine_dispose(e);
+    free(values);
+    free(from_stdin);
+    return rc ? fail(&err) : 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) return usage(stderr, 2);
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return usage(stdout, 0);
-    if (!strcmp(argv[1], "--version")) return printf("dal %s\n", DAL_VERSION_STRING), 0;
-    if (!strcmp(argv[1], "explain") && argc == 3) return explain(argv[2]);
+    output_format format = FORMAT_JSONL;
+    char *args[256];
+    int n = 0;
+    for (int i = 1; i < argc; i++) { /* options anywhere; the rest in order */
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout, 0);
+        if (!strcmp(argv[i], "--version")) return printf("dal %s\n", DAL_VERSION_STRING), 0;
+        if (!strcmp(argv[i], "--format") || !strncmp(argv[i], "--format=", 9)) {
+            const char *v = argv[i][8] == '=' ? argv[i] + 9 : i + 1 < argc ? argv[++i] : "";
+            if (output_format_parse(v, &format)) {
+                fprintf(stderr, "dal: unknown format '%s' (jsonl, json, csv, table)\n", v);
+                return 2;
+            }
+            continue;
+        }
+        if (n == (int)(sizeof args / sizeof args[0])) return usage(stderr, 2);
+        args[n++] = argv[i];
+    }
+    if (n == 0) return usage(stderr, 2);
+    const char *cmd = args[0];
+    /* The URL is optional: an argument with "://" is one. */
+    bool has_url = n > 1 && strstr(args[1], "://") != NULL;
+    const char *url = has_url ? args[1] : default_url();
+    int first = has_url ? 2 : 1;
+    if (!strcmp(cmd, "explain") && n == first) return explain(url);
+    if (!strcmp(cmd, "drivers") && n == 1) return drivers();
+    if (!strcmp(cmd, "ping") && n == first) return ping(url);
+    if (!strcmp(cmd, "query") && n > first) return query(url, args[first], args + first + 1, n - first - 1, format);
     return usage(stderr, 2);
 }

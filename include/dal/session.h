@@ -136,6 +136,8 @@ DAL_EXPORT void dal_stmt_close(dal_stmt *st);
 DAL_EXPORT int dal_result_next(dal_result *r, dal_error *err);
 DAL_EXPORT void dal_result_close(dal_result *r);
 DAL_EXPORT size_t dal_result_column_count(const dal_result *r);
+/* Rows changed by a statement that returns no columns (INSERT, UPDATE...). */
+DAL_EXPORT int64_t dal_result_rows_affected(const dal_result *r);
 DAL_EXPORT const char *dal_result_column_name(const dal_result *r, size_t col);
 /* The dal type a column's values read as best (DAL_TYPE_TEXT if unknown). */
 DAL_EXPORT dal_type dal_result_column_type(const dal_result *r, size_t col);

@@ -1,0 +1,71 @@
+#!/bin/bash
+# The `dal` command against a real backend: output and exit codes.
+#   cli_test.sh DAL_BINARY sqlite|postgresql
+set -uo pipefail
+dal=$1
+backend=$2
+work=$(mktemp -d /tmp/dal-cli-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+case $backend in
+sqlite) url="sqlite:///$work/cli.db" ;;
+postgresql) url=${DAL_TEST_PG_URL:?DAL_TEST_PG_URL is not set: run through scripts/test} ;;
+esac
+
+fails=0
+expect() { # expect WHAT WANT GOT
+    if [ "$2" != "$3" ]; then echo "FAIL $1: want '$2', got '$3'"; fails=$((fails + 1)); else echo "ok   $1"; fi
+}
+run() { "$dal" "$@" >"$work/out" 2>"$work/err"; echo $?; }
+
+expect "--help" 0 "$(run --help)"
+expect "--version" 0 "$(run --version)"
+grep -q '^dal [0-9]' "$work/out" || { echo "FAIL version text"; fails=$((fails + 1)); }
+expect "no command" 2 "$(run)"
+expect "unknown command" 2 "$(run frobnicate)"
+expect "bad format" 2 "$(run query "$url" 'select 1' --format xml)"
+
+expect "bad URL" 1 "$(run explain 'postgresql://u:Sekr1tPw@h:99999/db')"
+expect "bad URL message" 1 "$(grep -c '^dal: EURL: ' "$work/err")"
+expect "no password in message" 0 "$(grep -c Sekr1tPw "$work/err")"
+expect "missing driver" 1 "$(run ping 'mysql://u:Sekr1tPw@127.0.0.1/db')"
+expect "missing driver message" 1 "$(grep -c '^dal: EDRIVER: .*odbc-mariadb' "$work/err")"
+expect "explain" 0 "$(run explain 'postgresql://u:Sekr1tPw@h/db')"
+expect "explain masks" 0 "$(grep -c Sekr1tPw "$work/out")"
+expect "explain shows ***" 1 "$(grep -c 'PWD=\*\*\*' "$work/out")"
+expect "drivers" 0 "$(run drivers)"
+expect "drivers lists SQLite3" 1 "$(grep -c '^SQLite3 .*sqlite' "$work/out")"
+expect "ping" 0 "$(run ping "$url")"
+expect "ping output" 1 "$(grep -c 'round trip' "$work/out")"
+
+run query "$url" "DROP TABLE IF EXISTS cli_t" >/dev/null
+expect "create" 0 "$(run query "$url" "CREATE TABLE cli_t (id INTEGER PRIMARY KEY, name VARCHAR(40))")"
+expect "insert with parameters" 0 "$(run query "$url" "INSERT INTO cli_t VALUES (?, ?)" 1 "O'Brien; DROP TABLE cli_t")"
+expect "rows affected" '{"rows_affected": 1}' "$(cat "$work/out")"
+run query "$url" "INSERT INTO cli_t VALUES (?, ?)" 2 'two, "quoted"' >/dev/null
+expect "jsonl" 0 "$(run query "$url" "SELECT id, name FROM cli_t ORDER BY id")"
+expect "jsonl rows" "{\"id\":1,\"name\":\"O'Brien; DROP TABLE cli_t\"}|{\"id\":2,\"name\":\"two, \\\"quoted\\\"\"}" \
+    "$(paste -sd'|' "$work/out")"
+expect "json" 0 "$(run query "$url" "SELECT id FROM cli_t ORDER BY id" --format json)"
+expect "json array" '[{"id":1},{"id":2}]' "$(cat "$work/out")"
+expect "csv" 0 "$(run query "$url" "SELECT id, name FROM cli_t WHERE id = ?" 2 --format csv)"
+expect "csv text" 'id,name|2,"two, ""quoted"""' "$(tr -d '\r' <"$work/out" | paste -sd'|')"
+expect "table" 0 "$(run query "$url" "SELECT id FROM cli_t ORDER BY id" --format table)"
+expect "table footer" "(2 rows)" "$(tail -n 1 "$work/out")"
+expect "stdin" 0 "$(echo "SELECT COUNT(*) AS n FROM cli_t" | "$dal" query "$url" - >"$work/out" 2>"$work/err"; echo $?)"
+expect "stdin result" '{"n":2}' "$(cat "$work/out")"
+
+expect "syntax error" 1 "$(run query "$url" "SELEC 1")"
+expect "syntax error message" 1 "$(grep -c '^dal: ESYNTAX: .*\[[0-9A-Z]\{5\}\]$' "$work/err")"
+expect "constraint violation" 1 "$(run query "$url" "INSERT INTO cli_t VALUES (?, ?)" 1 dup)"
+expect "constraint message" 1 "$(grep -c '^dal: ECONSTRAINT: ' "$work/err")"
+
+# The URL defaults to $DAL_URL, then to an SQLite file in the working directory.
+expect "DAL_URL" 0 "$(DAL_URL=$url "$dal" query "SELECT COUNT(*) AS n FROM cli_t" >"$work/out" 2>&1; echo $?)"
+expect "DAL_URL result" '{"n":2}' "$(cat "$work/out")"
+expect "default file" 0 "$(env -u DAL_URL "$dal" query "SELECT 7 AS seven" >"$work/out" 2>&1; echo $?)"
+expect "default result" '{"seven":7}' "$(cat "$work/out")"
+expect "default file created" 1 "$(ls "$work" | grep -c '^dal.db$')"
+
+[ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
+echo "all passed ($backend)"
