@@ -11,6 +11,9 @@
 enum {
     DAL__CAP_SAVEPOINTS = 1u << 0,
     DAL__CAP_MULTIROW_INSERT = 1u << 1, /* INSERT ... VALUES (...),(...) */
+    /* A cursor closed before its end breaks the statement's next execution
+     * (sqliteodbc with StepAPI returns no rows): read to the end first. */
+    DAL__CAP_DRAIN_CURSOR = 1u << 2,
 };
 
 typedef struct dal__dialect {

@@ -50,7 +50,7 @@ const dal__dialect dal__dialect_sqlite = {
     .setup_sql = NULL,
     .classify = classify,
     .ping_sql = "SELECT 1",
-    .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT,
+    .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_DRAIN_CURSOR,
     .max_params = 32766, /* SQLITE_MAX_VARIABLE_NUMBER since 3.32 */
     .json_type = "JSON",
 };

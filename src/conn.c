@@ -38,7 +38,7 @@ static int run_setup(dal__conn *c, dal_error *err)
         int rc = dal__conn_exec_direct(c, *sql, err);
         if (rc) return rc;
     }
-    return dal__conn_end_txn(c, true, err);
+    return c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
 }
 
 int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
@@ -72,9 +72,8 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         dal__free(c);
         return dal__error_copy(err, &local);
     }
-    if (!DAL__ODBC_OK(SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT,
-                                        (SQLPOINTER)(uintptr_t)SQL_AUTOCOMMIT_OFF, 0))) {
-        rc = dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot turn autocommit off", err);
+    c->manual = false; /* ODBC's default */
+    if (!e->lazy_begin && (rc = dal__conn_set_manual(c, true, err)) != DAL_OK) {
         dal__conn_close(c);
         return rc;
     }
@@ -92,7 +91,7 @@ void dal__conn_close(dal__conn *c)
     if (!c) return;
     for (int i = 0; i < c->ncache; i++) dal__stmt_free(c->cache[i]);
     dal__free(c->cache);
-    if (!c->broken) SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
+    if (!c->broken && c->manual) SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
     SQLDisconnect(c->dbc);
     SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
     dal__free(c);
@@ -126,7 +125,7 @@ bool dal__conn_ping(dal__conn *c)
 {
     dal_error ignored = DAL_ERROR_INIT;
     if (dal__conn_exec_direct(c, c->engine->dialect->ping_sql, &ignored) != DAL_OK) return false;
-    return dal__conn_end_txn(c, false, &ignored) == DAL_OK;
+    return !c->manual || dal__conn_end_txn(c, false, &ignored) == DAL_OK;
 }
 
 /* ---- statement cache ---------------------------------------------------- */
@@ -156,6 +155,7 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
     st->conn = c;
     st->hash = hash;
     st->sql = dal__strdup(sql);
+    st->plain_read = dal__sql_is_plain_read(sql);
     if (!st->sql) {
         dal__free(st);
         return dal__error_nomem(err);

@@ -47,6 +47,7 @@ static void apply_options(dal_engine *e, const dal_engine_options *opts)
     e->pool_recycle = u->has_pool_recycle ? u->pool_recycle : opts->pool_recycle;
     e->ping_idle = u->has_ping_idle ? u->ping_idle : opts->ping_idle;
     e->statement_cache = opts->statement_cache >= 0 ? opts->statement_cache : 0;
+    e->lazy_begin = u->has_lazy_begin ? u->lazy_begin : opts->lazy_begin;
     e->json_serialize = opts->json_serialize;
     e->json_deserialize = opts->json_deserialize;
     if (u->memory) { /* one in-memory database: every session shares it */

@@ -37,6 +37,7 @@ struct dal_result {
     size_t ncols, cap;
     bool open;
     bool on_row;
+    bool done; /* the driver said there are no more rows */
 };
 
 /* Storage a bound parameter points at while the statement executes. */
@@ -64,6 +65,7 @@ struct dal_stmt {
     dal__param *params;
     uint64_t last_used;
     bool cached;     /* lives in conn->cache (else freed when closed) */
+    bool plain_read; /* a plain SELECT (see txn.c) */
     bool implicit;   /* taken by dal_session_query: released with its result */
     dal_stmt *next_uncached; /* the session's list of uncached statements */
     dal_result result;
@@ -75,6 +77,7 @@ struct dal__conn {
     double created_at;
     double last_used;
     bool broken; /* saw a disconnect-class error: never reused */
+    bool manual; /* autocommit is off */
     dal_stmt **cache;
     int ncache;
     uint64_t tick;
@@ -118,6 +121,7 @@ struct dal_engine {
     char *driver;  /* resolved ODBC driver name, "" for DSN / raw strings */
     char *connstr; /* unmasked; wiped when freed */
     int pool_size, max_overflow, statement_cache;
+    bool lazy_begin; /* plain SELECTs before the first write run in autocommit */
     double pool_timeout, pool_recycle, ping_idle;
     char *(*json_serialize)(const struct json_t *value, dal_error *err);
     struct json_t *(*json_deserialize)(const char *text, dal_error *err);
@@ -153,6 +157,19 @@ int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *con
 int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
                   int64_t *rows_affected, dal_error *err);
 void dal__stmt_release(dal_stmt *st); /* closes its cursor, gives it back */
+/* Closes the statement's open cursor, if any (see the sqliteodbc quirk). */
+void dal__stmt_close_cursor(dal_stmt *st);
+/* The statement's handle, prepared again from its SQL. */
+int dal__stmt_reprepare(dal_stmt *st, dal_error *err);
+
+/* txn.c */
+bool dal__sql_is_plain_read(const char *sql);
+int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
+/* Before a statement runs: begins the transaction unless a lazy session
+ * runs a plain read. */
+int dal__txn_before(dal_session *s, bool plain_read, dal_error *err);
+/* Commits or rolls back what the session began (nothing ran: no-op). */
+int dal__txn_end(dal_session *s, bool commit, dal_error *err);
 
 /* result.c */
 int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err);

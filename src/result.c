@@ -88,6 +88,7 @@ int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err)
     if (n == 0 && DAL__ODBC_OK(SQLRowCount(st->h, &count)) && count > 0) r->rows_affected = count;
     r->open = true;
     r->on_row = false;
+    r->done = false;
     return DAL_OK;
 }
 
@@ -137,6 +138,7 @@ int dal_result_next(dal_result *r, dal_error *err)
     SQLRETURN sr = SQLFetch(st->h);
     if (sr == SQL_NO_DATA) {
         r->on_row = false;
+        r->done = true;
         return DAL_DONE;
     }
     dal_error local = DAL_ERROR_INIT;
@@ -172,12 +174,10 @@ int dal_result_next(dal_result *r, dal_error *err)
 void dal_result_close(dal_result *r)
 {
     if (!r || !r->open) return;
-    if (r->stmt->implicit) {
+    if (r->stmt->implicit)
         dal__stmt_release(r->stmt);
-    } else {
-        SQLFreeStmt(r->stmt->h, SQL_CLOSE);
-        r->open = false;
-    }
+    else
+        dal__stmt_close_cursor(r->stmt);
 }
 
 size_t dal_result_column_count(const dal_result *r) { return r ? r->ncols : 0; }

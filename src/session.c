@@ -48,11 +48,8 @@ void dal_session_close(dal_session *s)
     }
     release_statements(s);
     dal__conn *c = s->conn;
-    bool discard = c->broken;
-    if (!discard && (s->in_txn || s->nested)) {
-        dal_error ignored = DAL_ERROR_INIT;
-        discard = dal__conn_end_txn(c, false, &ignored) != DAL_OK;
-    }
+    dal_error ignored = DAL_ERROR_INIT;
+    bool discard = c->broken || dal__txn_end(s, false, &ignored) != DAL_OK;
     dal__pool_checkin(s->engine, c, s, discard);
 }
 
@@ -68,15 +65,15 @@ int dal_session_commit(dal_session *s, dal_error *err)
 {
     CHECK_SESSION(s, err);
     dal_error local = DAL_ERROR_INIT;
-    int rc = dal__conn_end_txn(s->conn, true, &local);
+    int rc = dal__txn_end(s, true, &local);
     if (rc) {
         /* Whatever the commit did, nothing is left open: roll back so the
          * session is in a new, empty transaction. */
         dal_error ignored = DAL_ERROR_INIT;
-        if (!s->conn->broken) dal__conn_end_txn(s->conn, false, &ignored);
+        if (!s->conn->broken) dal__txn_end(s, false, &ignored);
+        s->in_txn = false;
+        s->nested = 0;
     }
-    s->in_txn = false;
-    s->nested = 0;
     return rc ? fail(s, &local, err) : DAL_OK;
 }
 
@@ -84,9 +81,7 @@ int dal_session_rollback(dal_session *s, dal_error *err)
 {
     CHECK_SESSION(s, err);
     dal_error local = DAL_ERROR_INIT;
-    int rc = dal__conn_end_txn(s->conn, false, &local);
-    s->in_txn = false;
-    s->nested = 0;
+    int rc = dal__txn_end(s, false, &local);
     return rc ? fail(s, &local, err) : DAL_OK;
 }
 
@@ -96,8 +91,8 @@ static int savepoint(dal_session *s, const char *verb, int depth, dal_error *err
         return dal__error_set(err, DAL_EMISUSE, "%s does not support savepoints", s->engine->dialect->name);
     char sql[64];
     snprintf(sql, sizeof sql, "%s dal_sp_%d", verb, depth);
-    s->in_txn = true;
-    return dal__conn_exec_direct(s->conn, sql, err);
+    int rc = dal__txn_before(s, false, err);
+    return rc ? rc : dal__conn_exec_direct(s->conn, sql, err);
 }
 
 int dal_session_begin_nested(dal_session *s, dal_error *err)
@@ -153,7 +148,8 @@ static int acquire(dal_session *s, const char *sql, dal_stmt **out, dal_error *e
  * lost, so the session moves to a fresh connection. */
 static bool move_to_fresh_connection(dal_session *s)
 {
-    if (s->held || s->in_txn || s->nested) return false;
+    if (s->held) return false;
+    s->in_txn = false; /* the failed statement was the transaction's first */
     dal_engine *e = s->engine;
     dal__conn *fresh;
     dal_error ignored = DAL_ERROR_INIT;
@@ -180,10 +176,7 @@ static int run(dal_session *s, const char *sql, const dal_value *params, size_t 
             else
                 st->implicit = true;
         }
-        if (!rc) {
-            s->in_txn = true;
-            return DAL_OK;
-        }
+        if (!rc) return DAL_OK;
         if (rc == DAL_EDISCONNECTED && fresh && attempt == 0 && move_to_fresh_connection(s))
             continue;
         return fail(s, &local, err);
@@ -223,9 +216,7 @@ int dal_stmt_execute(dal_stmt *st, const dal_value *params, size_t nparams, dal_
     dal_session *s = st->session;
     dal_error local = DAL_ERROR_INIT;
     int rc = dal__stmt_run(st, params, nparams, out, rows_affected, &local);
-    if (rc) return fail(s, &local, err);
-    s->in_txn = true;
-    return DAL_OK;
+    return rc ? fail(s, &local, err) : DAL_OK;
 }
 
 void dal_stmt_close(dal_stmt *st)

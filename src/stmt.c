@@ -113,10 +113,10 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
         return dal__error_set(err, DAL_EMISUSE, "statement has %d parameter markers, %zu values given",
                               st->nparams, n);
     if (n && !params) return dal__error_set(err, DAL_EMISUSE, "params is NULL");
-    if (st->result.open) {
-        SQLFreeStmt(st->h, SQL_CLOSE);
-        st->result.open = false;
-    }
+    dal__stmt_close_cursor(st);
+    if (!st->h && dal__stmt_reprepare(st, err)) return err && err->code ? err->code : DAL_EODBC;
+    int txn = st->session ? dal__txn_before(st->session, st->plain_read, err) : DAL_OK;
+    if (txn) return txn;
     for (size_t i = 0; i < n; i++) {
         int rc = bind_one(st, (SQLUSMALLINT)(i + 1), &params[i], err);
         if (rc) return rc;
@@ -141,12 +141,44 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
     return DAL_OK;
 }
 
+int dal__stmt_reprepare(dal_stmt *st, dal_error *err)
+{
+    if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    st->h = NULL;
+    for (SQLSMALLINT i = 0; i < st->nparams; i++) st->params[i].c_type = 0; /* bind again */
+    st->result.ncols = 0;                                                  /* describe again */
+    SQLHSTMT h;
+    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, st->conn->dbc, &h)))
+        return dal__conn_error(st->conn, SQL_HANDLE_DBC, st->conn->dbc, "cannot allocate a statement", err);
+    if (!DAL__ODBC_OK(SQLPrepare(h, (SQLCHAR *)st->sql, SQL_NTS))) {
+        int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, h, "prepare failed", err);
+        SQLFreeHandle(SQL_HANDLE_STMT, h);
+        return rc;
+    }
+    st->h = h;
+    return DAL_OK;
+}
+
+void dal__stmt_close_cursor(dal_stmt *st)
+{
+    dal_result *r = &st->result;
+    if (!r->open) return;
+    r->open = false;
+    r->on_row = false;
+    bool drain = (st->conn->engine->dialect->caps & DAL__CAP_DRAIN_CURSOR) && !r->done && r->ncols > 0;
+    /* Usually one more fetch reaches the end (single-row queries); if not,
+     * the statement is prepared again before its next execution. */
+    if (drain && SQLFetch(st->h) != SQL_NO_DATA) {
+        SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+        st->h = NULL;
+        return;
+    }
+    SQLFreeStmt(st->h, SQL_CLOSE);
+}
+
 void dal__stmt_release(dal_stmt *st)
 {
-    if (st->result.open) {
-        SQLFreeStmt(st->h, SQL_CLOSE);
-        st->result.open = false;
-    }
+    dal__stmt_close_cursor(st);
     dal_session *s = st->session;
     st->session = NULL;
     st->implicit = false;

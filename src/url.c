@@ -168,16 +168,32 @@ static int parse_int(const char *key, const char *v, int lo, int hi, int *out, d
     return DAL_OK;
 }
 
-/* pool_pre_ping: true/always (ping every reuse), false/never, or seconds. */
-static int parse_ping(const char *v, double *out, dal_error *err)
+/* 1 for true/always/yes/on/1, 0 for false/never/no/off/0, -1 otherwise. */
+static int parse_flag(const char *v)
 {
     static const char *const yes[] = {"true", "always", "yes", "on", "1"};
     static const char *const no[] = {"false", "never", "no", "off", "0"};
     for (size_t i = 0; i < 5; i++) {
-        if (!strcasecmp(v, yes[i])) return *out = 0, DAL_OK;
-        if (!strcasecmp(v, no[i])) return *out = -1, DAL_OK;
+        if (!strcasecmp(v, yes[i])) return 1;
+        if (!strcasecmp(v, no[i])) return 0;
     }
+    return -1;
+}
+
+/* pool_pre_ping: true/always (ping every reuse), false/never, or seconds. */
+static int parse_ping(const char *v, double *out, dal_error *err)
+{
+    int flag = parse_flag(v);
+    if (flag >= 0) return *out = flag ? 0 : -1, DAL_OK;
     return parse_number("pool_pre_ping", v, 0.001, 1e6, out, err);
+}
+
+static int parse_bool_key(const char *key, const char *v, bool *out, dal_error *err)
+{
+    int flag = parse_flag(v);
+    if (flag < 0) return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not true or false", key, v);
+    *out = flag;
+    return DAL_OK;
 }
 
 static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, dal_error *err)
@@ -194,6 +210,7 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
                  : !strcasecmp(k, "pool_timeout") ? &u->has_pool_timeout
                  : !strcasecmp(k, "pool_recycle") ? &u->has_pool_recycle
                  : !strcasecmp(k, "pool_pre_ping") ? &u->has_ping_idle
+                 : !strcasecmp(k, "lazy_begin")    ? &u->has_lazy_begin
                                                    : NULL;
     if (seen && *seen) {
         dal__free(v);
@@ -209,6 +226,8 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
         rc = parse_number(k, v, -1, 1e9, &u->pool_recycle, err), u->has_pool_recycle = true;
     else if (!strcasecmp(k, "pool_pre_ping"))
         rc = parse_ping(v, &u->ping_idle, err), u->has_ping_idle = true;
+    else if (!strcasecmp(k, "lazy_begin"))
+        rc = parse_bool_key(k, v, &u->lazy_begin, err), u->has_lazy_begin = true;
     else if (!strcasecmp(k, "odbc_connect") && u->dialect == &dal__dialect_odbc) {
         u->odbc_connect = v;
         return DAL_OK;

@@ -31,7 +31,8 @@ typedef struct dal__url {
 
     /* Query keys dal owns; has_* says whether the URL set them. */
     char *driver;
-    bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle;
+    bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle, has_lazy_begin;
+    bool lazy_begin;
     int pool_size, max_overflow;
     double pool_timeout, pool_recycle, ping_idle;
 } dal__url;

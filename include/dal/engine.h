@@ -3,6 +3,7 @@
 #ifndef DAL_ENGINE_H
 #define DAL_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,13 @@ typedef struct dal_engine_options {
                              0 = always, < 0 = never                            */
     int statement_cache;  /* prepared statements cached per connection (32)     */
     const char *driver;   /* ODBC driver name override (NULL = resolve)         */
+    /* false (default): a transaction begins with the first statement, like
+     * SQLAlchemy's autobegin. true: plain SELECTs before the first other
+     * statement run in autocommit, so read-only requests need no BEGIN and
+     * no ROLLBACK (one round trip instead of three on PostgreSQL) and SQLite
+     * streams results. Reads before the first write then do not belong to
+     * the write's transaction (no read-modify-write isolation for them). */
+    bool lazy_begin;
     /* JSON conversion used everywhere dal converts JSON (NULL = jansson's). */
     char *(*json_serialize)(const struct json_t *value, dal_error *err);
     struct json_t *(*json_deserialize)(const char *text, dal_error *err);

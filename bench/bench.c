@@ -1,0 +1,100 @@
+/* dal beside raw ODBC and libzdb, same run, same database, same connection
+ * string. Usage:
+ *   bench [--smoke] [--reps N] [--pg URL] [--only sqlite|postgresql]
+ * The PostgreSQL URL comes from --pg or DAL_BENCH_PG_URL (scripts/bench
+ * starts the private server); without one only SQLite runs. */
+#include <dal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "sides.h"
+
+#define K 1000
+#define M 1000000
+
+static const bench_workload workloads[] = {
+    {"pool checkout + check-in, 1 thread", "ops/s", 2 * M, 2 * M, 1, {dal_checkout, NULL, zdb_checkout}, NULL, false},
+    {"pool checkout + check-in, 2 threads", "ops/s", 2 * M, 2 * M, 2, {dal_checkout, NULL, zdb_checkout}, NULL, false},
+    {"pool checkout + check-in, 8 threads", "ops/s", 2 * M, 2 * M, 8, {dal_checkout, NULL, zdb_checkout}, NULL, false},
+    {"checkout + prepared SELECT ? + check-in", "ops/s", 200 * K, 5 * K, 1,
+     {dal_checkout_select, NULL, zdb_checkout_select}, NULL, false},
+    {"request cycle (scope, SELECT ?, end) vs raw re-execute", "ops/s", 200 * K, 5 * K, 1,
+     {dal_request_cycle, raw_round_trip, zdb_checkout_select}, NULL, false},
+    {"prepared SELECT ? round trip, one session", "ops/s", 300 * K, 5 * K, 1,
+     {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false},
+    {"bulk insert 100k rows, one transaction", "rows/s", 100 * K, 100 * K, 1,
+     {dal_bulk_insert, raw_bulk_insert, zdb_bulk_insert}, NULL, false},
+    {"fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, zdb_fetch}, bench_fill_rows, false},
+    {"rows as JSON lines, 100k rows", "rows/s", 100 * K, 100 * K, 1,
+     {dal_export_json, raw_export_json, zdb_export_json}, bench_fill_rows, false},
+    {"growth: fetch 10k rows", "rows/s", 10 * K, 10 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true},
+    {"growth: fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true},
+    {"growth: fetch 1M rows", "rows/s", M, M, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true},
+};
+
+static void init_target(bench_target *t, const char *name, const char *dal_url, const char *zdb_url)
+{
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    snprintf(t->dal_url, sizeof t->dal_url, "%s", dal_url);
+    snprintf(t->zdb_url, sizeof t->zdb_url, "%s", zdb_url);
+    dal_engine *e;
+    dal_error err = DAL_ERROR_INIT;
+    if (dal_engine_create(dal_url, NULL, &e, &err)) bench_die(name, err.message);
+    if (dal_engine_connection_string(e, t->odbc, sizeof t->odbc, DAL_CONNSTR_UNMASKED)) bench_die(name, "connstr");
+    dal_engine_dispose(e);
+}
+
+int main(int argc, char **argv)
+{
+    bool smoke = false;
+    int reps = 5;
+    const char *pg = getenv("DAL_BENCH_PG_URL");
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--smoke")) smoke = true;
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--pg") && i + 1 < argc) pg = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else {
+            fprintf(stderr, "usage: bench [--smoke] [--reps N] [--pg URL] [--only sqlite|postgresql]\n");
+            return 2;
+        }
+    }
+    if (smoke) reps = 1;
+    if (reps < 1 || reps > 31) reps = 5;
+
+    char dir[] = "/tmp/dal-bench-XXXXXX";
+    if (!mkdtemp(dir)) bench_die("mkdtemp", dir);
+    char sqlite_dal[256], sqlite_zdb[256];
+    snprintf(sqlite_dal, sizeof sqlite_dal, "sqlite:///%s/bench.db", dir);
+    snprintf(sqlite_zdb, sizeof sqlite_zdb, "sqlite://%s/bench.db?synchronous=normal&journal_mode=wal", dir);
+
+    bench_target targets[2];
+    int ntargets = 0;
+    if (!only || !strcmp(only, "sqlite")) init_target(&targets[ntargets++], "sqlite", sqlite_dal, sqlite_zdb);
+    if (pg && *pg && (!only || !strcmp(only, "postgresql")))
+        init_target(&targets[ntargets++], "postgresql", pg, pg);
+
+    struct utsname u;
+    uname(&u);
+    printf("dal %s benchmark: %s %s, %ld cores, %d repetitions (median, min-max; ratios are medians of\n"
+           "per-repetition ratios)%s\n\n",
+           DAL_VERSION_STRING, u.sysname, u.machine, sysconf(_SC_NPROCESSORS_ONLN), reps,
+           pg && *pg ? "" : "; no PostgreSQL URL: SQLite only");
+    bench_print_header(zdb_available());
+    for (int k = 0; k < ntargets; k++)
+        for (size_t w = 0; w < sizeof workloads / sizeof workloads[0]; w++)
+            bench_run(&workloads[w], &targets[k], reps, smoke);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", dir);
+    if (bench_failures()) {
+        fprintf(stderr, "bench: %d runs produced no number\n", bench_failures());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,97 @@
+/* When a session's transaction begins and ends.
+ *
+ * By default every session runs in manual-commit mode: the first statement
+ * begins a transaction, and commit, rollback or check-in ends it. With
+ * lazy_begin, plain SELECTs that come before the first other statement run
+ * in autocommit: a read-only request then costs no BEGIN and no ROLLBACK
+ * round trip, and sqliteodbc streams results (inside a transaction it reads
+ * the whole result into memory first). The first statement that is not a
+ * plain SELECT (or a savepoint) turns autocommit off and begins the
+ * transaction. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine_internal.h"
+#include "error_internal.h"
+
+/* Skips blanks, comments and opening parentheses. */
+static const char *skip_noise(const char *p)
+{
+    for (;;) {
+        while (isspace((unsigned char)*p) || *p == '(') p++;
+        if (p[0] == '-' && p[1] == '-') {
+            p += strcspn(p, "\n");
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            if (!end) return p + strlen(p);
+            p = end + 2;
+        } else {
+            return p;
+        }
+    }
+}
+
+/* Case-insensitive search for a keyword with non-identifier characters on
+ * both sides. */
+static bool has_keyword(const char *sql, const char *kw)
+{
+    size_t n = strlen(kw);
+    for (const char *p = sql; *p; p++) {
+        if (strncasecmp(p, kw, n) != 0) continue;
+        bool before = p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        bool after = !(isalnum((unsigned char)p[n]) || p[n] == '_');
+        if (before && after) return true;
+    }
+    return false;
+}
+
+bool dal__sql_is_plain_read(const char *sql)
+{
+    const char *p = skip_noise(sql);
+    if (strncasecmp(p, "SELECT", 6) != 0 || isalnum((unsigned char)p[6]) || p[6] == '_') return false;
+    /* Locking reads must hold their locks; SELECT INTO creates a table. */
+    static const char *const writes[] = {"FOR", "INTO", "NEXTVAL", "SETVAL"};
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
+        if (has_keyword(p, writes[i])) return false;
+    return true;
+}
+
+int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
+{
+    if (c->manual == manual) return DAL_OK;
+    SQLRETURN sr = SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT,
+                                     (SQLPOINTER)(uintptr_t)(manual ? SQL_AUTOCOMMIT_OFF : SQL_AUTOCOMMIT_ON), 0);
+    if (!DAL__ODBC_OK(sr))
+        return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc,
+                               manual ? "cannot turn autocommit off" : "cannot turn autocommit on", err);
+    c->manual = manual;
+    return DAL_OK;
+}
+
+int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
+{
+    if (s->in_txn) return DAL_OK;
+    if (s->engine->lazy_begin) {
+        if (plain_read) return DAL_OK;
+        int rc = dal__conn_set_manual(s->conn, true, err);
+        if (rc) return rc;
+    }
+    s->in_txn = true; /* from here on, something may need rolling back */
+    return DAL_OK;
+}
+
+int dal__txn_end(dal_session *s, bool commit, dal_error *err)
+{
+    if (!s->in_txn) return DAL_OK; /* nothing ran: nothing to end, no round trip */
+    int rc = dal__conn_end_txn(s->conn, commit, err);
+    if (!rc || !commit) {
+        s->in_txn = false;
+        s->nested = 0;
+    }
+    if (!s->in_txn && s->engine->lazy_begin && !s->conn->broken) {
+        dal_error ignored = DAL_ERROR_INIT;
+        if (dal__conn_set_manual(s->conn, false, rc ? &ignored : err) && !rc) rc = DAL_EODBC;
+    }
+    return rc;
+}
