@@ -16,23 +16,27 @@
 #define M 1000000
 
 static const bench_workload workloads[] = {
-    {"pool checkout + check-in, 1 thread", "ops/s", 2 * M, 2 * M, 1, {dal_checkout, NULL, zdb_checkout}, NULL, false},
-    {"pool checkout + check-in, 2 threads", "ops/s", 2 * M, 2 * M, 2, {dal_checkout, NULL, zdb_checkout}, NULL, false},
-    {"pool checkout + check-in, 8 threads", "ops/s", 2 * M, 2 * M, 8, {dal_checkout, NULL, zdb_checkout}, NULL, false},
+    {"pool checkout + check-in, 1 thread", "ops/s", 2 * M, 2 * M, 1, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
+    {"pool checkout + check-in, 2 threads", "ops/s", 2 * M, 2 * M, 2, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
+    {"pool checkout + check-in, 8 threads", "ops/s", 2 * M, 2 * M, 8, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
     {"checkout + prepared SELECT ? + check-in", "ops/s", 200 * K, 5 * K, 1,
-     {dal_checkout_select, NULL, zdb_checkout_select}, NULL, false},
+     {dal_checkout_select, NULL, zdb_checkout_select}, NULL, false, false},
+    {"checkout + SELECT ? + check-in, lazy_begin", "ops/s", 200 * K, 5 * K, 1,
+     {dal_checkout_select_lazy, NULL, zdb_checkout_select}, NULL, false, false},
     {"request cycle (scope, SELECT ?, end) vs raw re-execute", "ops/s", 200 * K, 5 * K, 1,
-     {dal_request_cycle, raw_round_trip, zdb_checkout_select}, NULL, false},
+     {dal_request_cycle, raw_round_trip, zdb_checkout_select}, NULL, false, false},
+    {"request cycle, lazy_begin", "ops/s", 200 * K, 5 * K, 1,
+     {dal_request_cycle_lazy, raw_round_trip, zdb_checkout_select}, NULL, false, false},
     {"prepared SELECT ? round trip, one session", "ops/s", 300 * K, 5 * K, 1,
-     {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false},
+     {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false, false},
     {"bulk insert 100k rows, one transaction", "rows/s", 100 * K, 100 * K, 1,
-     {dal_bulk_insert, raw_bulk_insert, zdb_bulk_insert}, NULL, false},
-    {"fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, zdb_fetch}, bench_fill_rows, false},
+     {dal_bulk_insert, raw_bulk_insert, zdb_bulk_insert}, NULL, false, false},
+    {"fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, zdb_fetch}, bench_fill_rows, false, false},
     {"rows as JSON lines, 100k rows", "rows/s", 100 * K, 100 * K, 1,
-     {dal_export_json, raw_export_json, zdb_export_json}, bench_fill_rows, false},
-    {"growth: fetch 10k rows", "rows/s", 10 * K, 10 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true},
-    {"growth: fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true},
-    {"growth: fetch 1M rows", "rows/s", M, M, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true},
+     {dal_export_json, raw_export_json, zdb_export_json}, bench_fill_rows, false, false},
+    {"growth: fetch 10k rows", "rows/s", 10 * K, 10 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
+    {"growth: fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
+    {"growth: fetch 1M rows", "rows/s", M, M, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
 };
 
 static void init_target(bench_target *t, const char *name, const char *dal_url, const char *zdb_url)
@@ -53,6 +57,7 @@ int main(int argc, char **argv)
     bool smoke = false;
     int reps = 5;
     const char *pg = getenv("DAL_BENCH_PG_URL");
+    if (!pg || !*pg) pg = getenv("DAL_TEST_PG_URL");
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--smoke")) smoke = true;
@@ -73,11 +78,25 @@ int main(int argc, char **argv)
     snprintf(sqlite_dal, sizeof sqlite_dal, "sqlite:///%s/bench.db", dir);
     snprintf(sqlite_zdb, sizeof sqlite_zdb, "sqlite://%s/bench.db?synchronous=normal&journal_mode=wal", dir);
 
-    bench_target targets[2];
+    /* The growth series streams: sqliteodbc only streams outside a
+     * transaction (lazy_begin), psqlODBC only with UseDeclareFetch. */
+    static bench_target targets[2], streaming[2];
     int ntargets = 0;
-    if (!only || !strcmp(only, "sqlite")) init_target(&targets[ntargets++], "sqlite", sqlite_dal, sqlite_zdb);
-    if (pg && *pg && (!only || !strcmp(only, "postgresql")))
-        init_target(&targets[ntargets++], "postgresql", pg, pg);
+    char url[1024];
+    if (!only || !strcmp(only, "sqlite")) {
+        init_target(&targets[ntargets], "sqlite", sqlite_dal, sqlite_zdb);
+        snprintf(url, sizeof url, "%s?lazy_begin=true", sqlite_dal);
+        init_target(&streaming[ntargets], "sqlite", url, sqlite_zdb);
+        targets[ntargets].streaming = &streaming[ntargets];
+        targets[ntargets++].streaming_name = "sqlite (lazy_begin, autocommit reads)";
+    }
+    if (pg && *pg && (!only || !strcmp(only, "postgresql"))) {
+        init_target(&targets[ntargets], "postgresql", pg, pg);
+        snprintf(url, sizeof url, "%s?UseDeclareFetch=1&Fetch=2000", pg);
+        init_target(&streaming[ntargets], "postgresql", url, pg);
+        targets[ntargets].streaming = &streaming[ntargets];
+        targets[ntargets++].streaming_name = "postgresql (UseDeclareFetch=1)";
+    }
 
     struct utsname u;
     uname(&u);

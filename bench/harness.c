@@ -89,6 +89,11 @@ void bench_print_header(bool have_zdb)
 
 void bench_run(const bench_workload *w, const bench_target *t, int reps, bool smoke)
 {
+    const char *backend = t->name;
+    if (w->streaming && t->streaming) {
+        backend = t->streaming_name;
+        t = t->streaming;
+    }
     size_t n = !strcmp(t->name, "sqlite") ? w->n_sqlite : w->n_pg;
     if (smoke) n = n / 1000 > 10 ? n / 1000 : 10;
     if (w->prepare) w->prepare(t, n);
@@ -135,7 +140,7 @@ void bench_run(const bench_workload *w, const bench_target *t, int reps, bool sm
         size_t len = strlen(label);
         snprintf(label + len, sizeof label - len, "; peak RSS dal %.0f MiB, raw %.0f MiB", rss[SIDE_DAL], rss[SIDE_RAW]);
     }
-    printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", t->name, label, w->unit, cells[SIDE_DAL],
+    printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", backend, label, w->unit, cells[SIDE_DAL],
            cells[SIDE_RAW], cells[SIDE_ZDB], rr[0], rr[1]);
     fflush(stdout);
 }

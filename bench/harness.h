@@ -11,6 +11,8 @@ typedef struct bench_target {
     char dal_url[512];      /* for dal                                */
     char odbc[1024];        /* the same connection string, for raw    */
     char zdb_url[512];      /* for libzdb                             */
+    const struct bench_target *streaming; /* the same database, results streamed */
+    const char *streaming_name;           /* how the streaming variant streams */
 } bench_target;
 
 /* One implementation of a workload: returns a rate (ops or rows per second)
@@ -27,6 +29,7 @@ typedef struct bench_workload {
     bench_fn fn[SIDES];    /* NULL: not applicable */
     void (*prepare)(const bench_target *t, size_t n); /* untimed set-up, or NULL */
     bool measure_rss;      /* run each side in a child process and report its peak RSS */
+    bool streaming;        /* run on the target's streaming variant (constant memory) */
 } bench_workload;
 
 double bench_now(void);

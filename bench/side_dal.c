@@ -110,9 +110,9 @@ static void *checkout_loop(void *p)
     return NULL;
 }
 
-static double checkouts(const bench_target *t, size_t n, int threads, bool select)
+static double checkouts(const bench_target *t, size_t n, int threads, bool select, bool lazy)
 {
-    dal_engine *e = engine(t, "?pool_size=8&max_overflow=0");
+    dal_engine *e = engine(t, lazy ? "?pool_size=8&max_overflow=0&lazy_begin=true" : "?pool_size=8&max_overflow=0");
     checkout_arg warm = {e, 8, select};
     checkout_loop(&warm); /* connections open outside the timing */
     pthread_t th[64];
@@ -125,9 +125,17 @@ static double checkouts(const bench_target *t, size_t n, int threads, bool selec
     return rate;
 }
 
-double dal_checkout(const bench_target *t, size_t n, int threads) { return checkouts(t, n, threads, false); }
+double dal_checkout(const bench_target *t, size_t n, int threads) { return checkouts(t, n, threads, false, false); }
 
-double dal_checkout_select(const bench_target *t, size_t n, int threads) { return checkouts(t, n, threads, true); }
+double dal_checkout_select(const bench_target *t, size_t n, int threads)
+{
+    return checkouts(t, n, threads, true, false);
+}
+
+double dal_checkout_select_lazy(const bench_target *t, size_t n, int threads)
+{
+    return checkouts(t, n, threads, true, true);
+}
 
 /* What a request handler does: scope, scoped session, prepared SELECT ?, end. */
 static int one_request(void *arg, dal_error *err)
@@ -145,11 +153,12 @@ static int one_request(void *arg, dal_error *err)
     return rc;
 }
 
-double dal_request_cycle(const bench_target *t, size_t n, int threads)
+static double request_cycle(const bench_target *t, size_t n, bool lazy)
 {
-    (void)threads;
     dal_error err = DAL_ERROR_INIT;
-    check(dal_configure(t->dal_url, NULL, &err), &err, "configure");
+    char url[700];
+    snprintf(url, sizeof url, "%s%s", t->dal_url, lazy ? "?lazy_begin=true" : "");
+    check(dal_configure(url, NULL, &err), &err, "configure");
     int64_t i = 0;
     check(dal_with_scope(one_request, &i, &err), &err, "warm-up");
     double t0 = bench_now();
@@ -161,6 +170,18 @@ double dal_request_cycle(const bench_target *t, size_t n, int threads)
     double rate = (double)n / (bench_now() - t0);
     dal_unconfigure();
     return rate;
+}
+
+double dal_request_cycle(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return request_cycle(t, n, false);
+}
+
+double dal_request_cycle_lazy(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return request_cycle(t, n, true);
 }
 
 double dal_round_trip(const bench_target *t, size_t n, int threads)

@@ -14,6 +14,9 @@ enum {
     /* A cursor closed before its end breaks the statement's next execution
      * (sqliteodbc with StepAPI returns no rows): read to the end first. */
     DAL__CAP_DRAIN_CURSOR = 1u << 2,
+    /* Row arrays with bound columns, and SQLGetData inside a rowset
+     * (SQL_GD_BLOCK) for values longer than the bound width. */
+    DAL__CAP_BLOCK_FETCH = 1u << 3,
 };
 
 typedef struct dal__dialect {

@@ -25,9 +25,15 @@ typedef struct dal__column {
     dal_type type;
     SQLSMALLINT c_type; /* how it is read: SQL_C_CHAR, SQL_C_DOUBLE or SQL_C_BINARY */
     bool maybe_json;    /* psqlODBC names json/jsonb (and arrays...) "unknown" */
+    SQLULEN size;       /* the size the driver describes (not trusted) */
     bool null;
-    double d;       /* SQL_C_DOUBLE value */
-    dal__buf data;  /* text (NUL-terminated) or blob bytes */
+    double d;           /* SQL_C_DOUBLE value */
+    const char *ptr;    /* the current text (NUL-terminated) or blob bytes */
+    size_t len;
+    dal__buf data;      /* where ptr points unless it points into block */
+    char *block;        /* bound row array (block fetch), width bytes a row */
+    SQLLEN *ind;
+    size_t width;
 } dal__column;
 
 struct dal_result {
@@ -37,7 +43,10 @@ struct dal_result {
     size_t ncols, cap;
     bool open;
     bool on_row;
-    bool done; /* the driver said there are no more rows */
+    bool done;      /* the driver said there are no more rows */
+    bool block;     /* columns are bound to row arrays (block.c) */
+    SQLULEN fetched; /* rows in the current rowset */
+    SQLULEN pos;     /* the current row in it */
 };
 
 /* Storage a bound parameter points at while the statement executes. */
@@ -174,6 +183,15 @@ int dal__txn_end(dal_session *s, bool commit, dal_error *err);
 /* result.c */
 int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err);
 void dal__result_free(dal_result *r);
+/* Reads column i (1-based) of the current row whole with SQLGetData. */
+int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_error *err);
+
+/* block.c */
+/* Binds the described columns to row arrays when the driver benefits. */
+void dal__block_bind(dal_result *r);
+void dal__block_unbind(dal_result *r);
+/* The next row of a block-bound result: DAL_ROW, DAL_DONE or an error. */
+int dal__block_next(dal_result *r, dal_error *err);
 
 /* engine.c */
 void dal__engine_free(dal_engine *e);

@@ -53,9 +53,9 @@ static void write_embedded_json(dal_result *r, const dal__column *col, dal__buf 
 {
     dal_engine *e = r->stmt->conn->engine;
     dal_error ignored = DAL_ERROR_INIT;
-    json_t *v = e->json_deserialize ? e->json_deserialize(col->data.data, &ignored)
-                                    : json_loads(col->data.data, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    if (!v || dal__json_write(b, v) != 0) dal__json_write_string(b, col->data.data, col->data.len);
+    json_t *v = e->json_deserialize ? e->json_deserialize(col->ptr, &ignored)
+                                    : json_loads(col->ptr, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (!v || dal__json_write(b, v) != 0) dal__json_write_string(b, col->ptr, col->len);
     json_decref(v);
 }
 
@@ -76,19 +76,19 @@ static int write_row(dal_result *r, dal__buf *b, dal_error *err)
         } else if (col->c_type == SQL_C_DOUBLE) {
             dal__json_write_real(b, col->d);
         } else if (col->c_type == SQL_C_BINARY) {
-            dal__json_write_base64(b, (const unsigned char *)col->data.data, col->data.len);
-        } else if (col->type == DAL_TYPE_INT64 && !dal__parse_int64(col->data.data, &iv)) {
+            dal__json_write_base64(b, (const unsigned char *)col->ptr, col->len);
+        } else if (col->type == DAL_TYPE_INT64 && !dal__parse_int64(col->ptr, &iv)) {
             snprintf(tmp, sizeof tmp, "%lld", (long long)iv);
             dal__buf_puts(b, tmp);
-        } else if (col->type == DAL_TYPE_BOOL && !dal__parse_bool(col->data.data, &bv)) {
+        } else if (col->type == DAL_TYPE_BOOL && !dal__parse_bool(col->ptr, &bv)) {
             dal__buf_puts(b, bv ? "true" : "false");
-        } else if (col->type == DAL_TYPE_TIMESTAMP && !dal__parse_timestamp(col->data.data, &iv)) {
+        } else if (col->type == DAL_TYPE_TIMESTAMP && !dal__parse_timestamp(col->ptr, &iv)) {
             dal__format_timestamp(iv, true, tmp, sizeof tmp);
             dal__json_write_string(b, tmp, strlen(tmp));
         } else if (col->maybe_json) {
             write_embedded_json(r, col, b);
         } else { /* text, and values a typed column could not parse (kept exact) */
-            dal__json_write_string(b, col->data.data, col->data.len);
+            dal__json_write_string(b, col->ptr, col->len);
         }
     }
     dal__buf_putc(b, '}');

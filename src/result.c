@@ -51,9 +51,8 @@ static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
     for (SQLSMALLINT i = 0; i < n; i++) {
         dal__column *col = &r->cols[i];
         SQLSMALLINT nlen, digits, nullable;
-        SQLULEN size;
         SQLRETURN sr = SQLDescribeCol(st->h, (SQLUSMALLINT)(i + 1), (SQLCHAR *)col->name,
-                                      sizeof col->name, &nlen, &col->sql_type, &size, &digits, &nullable);
+                                      sizeof col->name, &nlen, &col->sql_type, &col->size, &digits, &nullable);
         if (!DAL__ODBC_OK(sr))
             return dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "describing a column failed", err);
         char type_name[64] = "";
@@ -62,6 +61,7 @@ static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
         classify_column(col, type_name);
     }
     r->ncols = (size_t)n;
+    dal__block_bind(r);
     return DAL_OK;
 }
 
@@ -96,13 +96,17 @@ int64_t dal_result_rows_affected(const dal_result *r) { return r ? r->rows_affec
 
 void dal__result_free(dal_result *r)
 {
-    for (size_t i = 0; i < r->cap; i++) dal__buf_free(&r->cols[i].data);
+    for (size_t i = 0; i < r->cap; i++) {
+        dal__buf_free(&r->cols[i].data);
+        dal__free(r->cols[i].block);
+        dal__free(r->cols[i].ind);
+    }
     dal__free(r->cols);
     memset(r, 0, sizeof *r);
 }
 
 /* Reads a text or binary column whole, growing the buffer as needed. */
-static int read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_error *err)
+int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_error *err)
 {
     dal__buf *b = &col->data;
     SQLLEN term = col->c_type == SQL_C_CHAR ? 1 : 0;
@@ -127,6 +131,8 @@ static int read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_error *
         if (dal__buf_reserve(b, more)) return dal__error_nomem(err);
     }
     b->data[b->len] = '\0';
+    col->ptr = b->data;
+    col->len = b->len;
     return DAL_OK;
 }
 
@@ -134,7 +140,8 @@ int dal_result_next(dal_result *r, dal_error *err)
 {
     if (!r || !r->open) return dal__error_set(err, DAL_EMISUSE, "result is NULL or closed");
     dal_stmt *st = r->stmt;
-    if (r->ncols == 0) return DAL_DONE;
+    if (r->ncols == 0 || r->done) return DAL_DONE;
+    if (r->block) return dal__block_next(r, err);
     SQLRETURN sr = SQLFetch(st->h);
     if (sr == SQL_NO_DATA) {
         r->on_row = false;
@@ -159,7 +166,7 @@ int dal_result_next(dal_result *r, dal_error *err)
                                   : dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading a column failed", &local);
             col->null = ind == SQL_NULL_DATA;
         } else {
-            rc = read_var(r, (SQLUSMALLINT)(i + 1), col, &local);
+            rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, &local);
         }
         if (rc) {
             r->on_row = false;
@@ -238,7 +245,7 @@ int dal_result_int64(dal_result *r, size_t i, int64_t *out, dal_error *err)
         return DAL_OK;
     }
     if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "an integer", err);
-    rc = dal__parse_int64(col->data.data, out);
+    rc = dal__parse_int64(col->ptr, out);
     return rc ? conversion_error(rc, col, "an integer", err) : DAL_OK;
 }
 
@@ -249,7 +256,7 @@ int dal_result_double(dal_result *r, size_t i, double *out, dal_error *err)
     if (rc) return rc;
     if (col->c_type == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
     if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a number", err);
-    rc = dal__parse_double(col->data.data, out);
+    rc = dal__parse_double(col->ptr, out);
     return rc ? conversion_error(rc, col, "a number", err) : DAL_OK;
 }
 
@@ -263,7 +270,7 @@ int dal_result_bool(dal_result *r, size_t i, bool *out, dal_error *err)
         return *out = col->d == 1, DAL_OK;
     }
     if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a boolean", err);
-    rc = dal__parse_bool(col->data.data, out);
+    rc = dal__parse_bool(col->ptr, out);
     return rc ? conversion_error(rc, col, "a boolean", err) : DAL_OK;
 }
 
@@ -279,9 +286,11 @@ int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_
         dal__buf_reset(&col->data);
         dal__buf_puts(&col->data, tmp);
         if (col->data.failed) return dal__error_nomem(err);
+        col->ptr = col->data.data;
+        col->len = col->data.len;
     }
-    *out = col->data.data;
-    if (len) *len = col->data.len;
+    *out = col->ptr;
+    if (len) *len = col->len;
     return DAL_OK;
 }
 
@@ -291,8 +300,8 @@ int dal_result_blob(dal_result *r, size_t i, const void **out, size_t *len, dal_
     int rc = column(r, i, &col, err);
     if (rc) return rc;
     if (col->c_type == SQL_C_DOUBLE) return conversion_error(DAL_ETYPE, col, "a blob", err);
-    *out = col->data.data;
-    *len = col->data.len;
+    *out = col->ptr;
+    *len = col->len;
     return DAL_OK;
 }
 
@@ -302,7 +311,7 @@ int dal_result_timestamp_us(dal_result *r, size_t i, int64_t *out, dal_error *er
     int rc = column(r, i, &col, err);
     if (rc) return rc;
     if (col->c_type != SQL_C_CHAR) return conversion_error(DAL_ETYPE, col, "a timestamp", err);
-    rc = dal__parse_timestamp(col->data.data, out);
+    rc = dal__parse_timestamp(col->ptr, out);
     return rc ? conversion_error(rc, col, "a timestamp", err) : DAL_OK;
 }
 

@@ -165,7 +165,10 @@ void dal__stmt_close_cursor(dal_stmt *st)
     if (!r->open) return;
     r->open = false;
     r->on_row = false;
-    bool drain = (st->conn->engine->dialect->caps & DAL__CAP_DRAIN_CURSOR) && !r->done && r->ncols > 0;
+    /* The driver streams (and has the quirk) only for parameterless
+     * statements outside a transaction. */
+    bool drain = (st->conn->engine->dialect->caps & DAL__CAP_DRAIN_CURSOR) && !r->done && r->ncols > 0 &&
+                 st->nparams == 0 && !st->conn->manual;
     /* Usually one more fetch reaches the end (single-row queries); if not,
      * the statement is prepared again before its next execution. */
     if (drain && SQLFetch(st->h) != SQL_NO_DATA) {

@@ -1,0 +1,118 @@
+/* Block fetch: result columns bound to row arrays, so one SQLFetch brings
+ * DAL__BLOCK_ROWS rows instead of one SQLGetData call per value. Values
+ * longer than a column's bound width are read again whole with SQLSetPos +
+ * SQLGetData: drivers under-report sizes (psqlODBC says VARCHAR(255) for
+ * json), and nothing is ever truncated. */
+#include <string.h>
+
+#include "alloc.h"
+#include "engine_internal.h"
+#include "error_internal.h"
+
+#define DAL__BLOCK_ROWS 128
+#define DAL__BLOCK_WIDTH_MIN 32
+#define DAL__BLOCK_WIDTH_MAX 512
+
+void dal__block_unbind(dal_result *r)
+{
+    if (!r->block) return;
+    SQLFreeStmt(r->stmt->h, SQL_UNBIND);
+    SQLSetStmtAttr(r->stmt->h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0);
+    r->block = false;
+}
+
+static size_t width_of(const dal__column *col)
+{
+    if (col->c_type == SQL_C_DOUBLE) return sizeof(double);
+    size_t w = col->size + (col->c_type == SQL_C_CHAR ? 1 : 0);
+    if (col->size == 0 || w > DAL__BLOCK_WIDTH_MAX) w = DAL__BLOCK_WIDTH_MAX;
+    return w < DAL__BLOCK_WIDTH_MIN ? DAL__BLOCK_WIDTH_MIN : w;
+}
+
+void dal__block_bind(dal_result *r)
+{
+    dal_stmt *st = r->stmt;
+    dal__block_unbind(r);
+    if (!(st->conn->engine->dialect->caps & DAL__CAP_BLOCK_FETCH) || r->ncols == 0) return;
+    SQLHSTMT h = st->h;
+    for (size_t i = 0; i < r->ncols; i++) {
+        dal__column *col = &r->cols[i];
+        size_t width = width_of(col);
+        if (width != col->width || !col->block) {
+            char *block = dal__realloc(col->block, width * DAL__BLOCK_ROWS);
+            SQLLEN *ind = dal__realloc(col->ind, sizeof *ind * DAL__BLOCK_ROWS);
+            if (block) col->block = block;
+            if (ind) col->ind = ind;
+            if (!block || !ind) goto fallback;
+            col->width = width;
+        }
+        if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), col->c_type, col->block, (SQLLEN)width, col->ind)))
+            goto fallback;
+    }
+    if (!DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0)) ||
+        !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)DAL__BLOCK_ROWS, 0)) ||
+        !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROWS_FETCHED_PTR, &r->fetched, 0)))
+        goto fallback;
+    r->block = true;
+    return;
+fallback: /* row by row with SQLGetData still works */
+    r->block = true;
+    dal__block_unbind(r);
+}
+
+static int fail(dal_result *r, dal_error *local, dal_error *err)
+{
+    r->on_row = false;
+    if (r->stmt->session) r->stmt->session->last_error = *local;
+    return dal__error_copy(err, local);
+}
+
+int dal__block_next(dal_result *r, dal_error *err)
+{
+    dal_stmt *st = r->stmt;
+    dal_error local = DAL_ERROR_INIT;
+    if (r->on_row && r->pos + 1 < r->fetched) {
+        r->pos++;
+    } else {
+        r->fetched = 0;
+        SQLRETURN sr = SQLFetch(st->h);
+        if (sr == SQL_NO_DATA || (DAL__ODBC_OK(sr) && r->fetched == 0)) {
+            r->on_row = false;
+            r->done = true;
+            return DAL_DONE;
+        }
+        if (!DAL__ODBC_OK(sr)) {
+            dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "fetching rows failed", &local);
+            return fail(r, &local, err);
+        }
+        r->pos = 0;
+    }
+    SQLULEN k = r->pos;
+    bool positioned = false;
+    for (size_t i = 0; i < r->ncols; i++) {
+        dal__column *col = &r->cols[i];
+        SQLLEN ind = col->ind[k];
+        col->null = ind == SQL_NULL_DATA;
+        if (col->null) continue;
+        if (col->c_type == SQL_C_DOUBLE) {
+            memcpy(&col->d, col->block + k * sizeof(double), sizeof(double));
+            continue;
+        }
+        size_t room = col->width - (col->c_type == SQL_C_CHAR ? 1 : 0);
+        if (ind != SQL_NO_TOTAL && ind >= 0 && (size_t)ind <= room) {
+            col->ptr = col->block + k * col->width;
+            col->len = (size_t)ind;
+            continue;
+        }
+        /* Longer than the bound width: read the whole value again. */
+        if (!positioned && !DAL__ODBC_OK(SQLSetPos(st->h, (SQLSETPOSIROW)(k + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
+            dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "positioning in a rowset failed", &local);
+            return fail(r, &local, err);
+        }
+        positioned = true;
+        int rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, &local);
+        if (rc) return fail(r, &local, err);
+    }
+    r->on_row = true;
+    return DAL_ROW;
+}
