@@ -213,8 +213,9 @@ void dal__pool_checkin(dal_engine *e, dal__conn *c, dal_session *s, bool discard
         s->next_free = p->free_sessions;
         p->free_sessions = s;
     }
-    /* Overflow connections (open beyond pool_size) are closed again. */
-    bool keep = !discard && !p->disposed && p->open <= e->pool_size;
+    /* At most pool_size connections wait idle: the others (overflow) are
+     * closed once the load that needed them has gone, not while it lasts. */
+    bool keep = !discard && !p->disposed && p->nidle < e->pool_size;
     if (!discard && hand_to_waiter(p, c)) {
         pthread_mutex_unlock(&p->lock);
         return;

@@ -1,6 +1,8 @@
 /* The whole PostgreSQL server stopped and started again under the program:
  * checkouts fail with DAL_ECONNECT while it is down and work again after,
  * without a restart of the program. Runs alone (RUN_SERIAL in ctest). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,4 +50,99 @@ Test(pg_restart, checkouts_fail_while_down_and_recover_after)
     cr_expect_eq(dal_test_scalar(s, "SELECT 2"), 2);
     dal_session_close(s);
     dal_engine_dispose(e);
+}
+
+/* Writers keep committing while the server goes away and comes back. */
+enum { WRITERS = 4 };
+typedef struct restart_writer {
+    int id;
+    atomic_bool *stop;
+    int committed;          /* commits that reported success */
+    int down_errors, other_errors, after_restart;
+    atomic_bool *restarted;
+    char other_code[32];
+} restart_writer;
+
+static int write_one(void *p, dal_error *err)
+{
+    restart_writer *w = p;
+    dal_session *s;
+    int rc = dal_scoped_session(&s, err);
+    dal_value v[] = {dal_int64(w->id), dal_int64(w->committed)};
+    if (!rc) rc = dal_session_exec(s, "INSERT INTO restart_t VALUES (?, ?)", v, 2, NULL, err);
+    if (!rc) rc = dal_session_commit(s, err);
+    return rc;
+}
+
+static void *restart_writer_loop(void *p)
+{
+    restart_writer *w = p;
+    while (!atomic_load(w->stop)) {
+        dal_error err = DAL_ERROR_INIT;
+        int rc = dal_with_scope(write_one, w, &err);
+        if (!rc) {
+            w->committed++;
+            if (atomic_load(w->restarted)) w->after_restart++;
+        } else if (rc == DAL_ECONNECT || rc == DAL_EDISCONNECTED) {
+            w->down_errors++;
+            usleep(10000);
+        } else {
+            w->other_errors++;
+            snprintf(w->other_code, sizeof w->other_code, "%s", dal_code_name(rc));
+        }
+    }
+    return NULL;
+}
+
+Test(pg_restart, a_running_workload_recovers_and_loses_no_commit)
+{
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_configure(dal_test_url("postgresql", "?pool_size=4&pool_timeout=5"), NULL, &err), err);
+    DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
+    dal_session *s;
+    DAL_OK_OR_FAIL(dal_scoped_session(&s, &err), err);
+    dal_test_exec(s, "DROP TABLE IF EXISTS restart_t");
+    dal_test_exec(s, "CREATE TABLE restart_t (w INTEGER, k INTEGER, PRIMARY KEY (w, k))");
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    dal_scope_end();
+
+    atomic_bool stop = false, restarted = false;
+    pthread_t t[WRITERS];
+    restart_writer w[WRITERS];
+    for (int k = 0; k < WRITERS; k++) {
+        w[k] = (restart_writer){.id = k, .stop = &stop, .restarted = &restarted};
+        pthread_create(&t[k], NULL, restart_writer_loop, &w[k]);
+    }
+    usleep(300000);
+    cr_assert_eq(pg("stop"), 0);
+    usleep(300000);
+    cr_assert_eq(pg("start"), 0);
+    atomic_store(&restarted, true);
+    usleep(500000);
+    atomic_store(&stop, true);
+    int committed = 0, down = 0, after = 0;
+    for (int k = 0; k < WRITERS; k++) {
+        pthread_join(t[k], NULL);
+        cr_expect_eq(w[k].other_errors, 0, "writer %d: unexpected %s", k, w[k].other_code);
+        committed += w[k].committed;
+        down += w[k].down_errors;
+        after += w[k].after_restart;
+    }
+    cr_expect_gt(down, 0, "the outage was seen as ECONNECT/EDISCONNECTED");
+    cr_expect_gt(after, 0, "the workload recovered by itself");
+    DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
+    DAL_OK_OR_FAIL(dal_scoped_session(&s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM restart_t"), committed,
+                 "every commit that reported success is in the database");
+    for (int k = 0; k < WRITERS; k++) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM restart_t WHERE w = %d", k);
+        cr_expect_eq(dal_test_scalar(s, sql), w[k].committed, "writer %d", k);
+    }
+    dal_scope_end();
+    dal_pool_stats st;
+    dal_engine_pool_stats(dal_configured_engine(), &st);
+    cr_expect_eq(st.checked_out, 0);
+    cr_log_info("%d commits, %d outage errors, %d commits after the restart", committed, down, after);
+    dal_unconfigure();
 }
