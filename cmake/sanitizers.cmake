@@ -10,3 +10,10 @@ elseif(DAL_SANITIZE STREQUAL "thread")
 elseif(NOT DAL_SANITIZE STREQUAL "")
   message(FATAL_ERROR "DAL_SANITIZE must be '', 'address' or 'thread'")
 endif()
+
+# DAL_FUZZ=ON (clang): coverage for libFuzzer plus ASan+UBSan everywhere.
+option(DAL_FUZZ "Build the fuzz targets as libFuzzer programs (needs clang)" OFF)
+if(DAL_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -186,6 +186,9 @@ void dal__result_free(dal_result *r);
 /* Reads column i (1-based) of the current row whole with SQLGetData. */
 int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_error *err);
 
+/* json.c: appends the current row as a JSON object. */
+int dal__result_write_row_json(dal_result *r, dal__buf *b, dal_error *err);
+
 /* block.c */
 /* Binds the described columns to row arrays when the driver benefits. */
 void dal__block_bind(dal_result *r);

@@ -19,7 +19,8 @@ char *dal_json_serialize(const json_t *value, dal_error *err)
     dal__buf b = {0};
     if (dal__json_write(&b, value) != 0) {
         dal__buf_free(&b);
-        dal__error_set(err, DAL_EJSON, "JSON value nests deeper than %d levels", DAL__JSON_MAX_DEPTH);
+        dal__error_set(err, DAL_EJSON, "JSON value nests deeper than %d levels or holds invalid UTF-8",
+                       DAL__JSON_MAX_DEPTH);
         return NULL;
     }
     if (b.failed || !b.data) {
@@ -49,25 +50,29 @@ json_t *dal_json_deserialize(const char *text, dal_error *err)
 
 /* A JSON column's text embedded as JSON; text that does not parse stays a
  * string (SQLite lets any text into a JSON column). */
-static void write_embedded_json(dal_result *r, const dal__column *col, dal__buf *b)
+static int write_embedded_json(dal_result *r, const dal__column *col, dal__buf *b)
 {
     dal_engine *e = r->stmt->conn->engine;
     dal_error ignored = DAL_ERROR_INIT;
     json_t *v = e->json_deserialize ? e->json_deserialize(col->ptr, &ignored)
                                     : json_loads(col->ptr, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    if (!v || dal__json_write(b, v) != 0) dal__json_write_string(b, col->ptr, col->len);
+    size_t mark = b->len;
+    int rc = v ? dal__json_write(b, v) : -1;
     json_decref(v);
+    if (rc == 0) return 0;
+    b->len = mark; /* drop a partial value */
+    return dal__json_write_string(b, col->ptr, col->len);
 }
 
 /* Appends the current row as a JSON object. */
-static int write_row(dal_result *r, dal__buf *b, dal_error *err)
+int dal__result_write_row_json(dal_result *r, dal__buf *b, dal_error *err)
 {
     char tmp[48];
     dal__buf_putc(b, '{');
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
         if (i) dal__buf_putc(b, ',');
-        dal__json_write_string(b, col->name, strlen(col->name));
+        int bad = dal__json_write_string(b, col->name, strlen(col->name));
         dal__buf_putc(b, ':');
         int64_t iv;
         bool bv;
@@ -86,10 +91,15 @@ static int write_row(dal_result *r, dal__buf *b, dal_error *err)
             dal__format_timestamp(iv, true, tmp, sizeof tmp);
             dal__json_write_string(b, tmp, strlen(tmp));
         } else if (col->maybe_json) {
-            write_embedded_json(r, col, b);
+            bad |= write_embedded_json(r, col, b);
         } else { /* text, and values a typed column could not parse (kept exact) */
-            dal__json_write_string(b, col->ptr, col->len);
+            bad |= dal__json_write_string(b, col->ptr, col->len);
         }
+        if (bad)
+            return dal__error_set(err, DAL_EJSON,
+                                  "column %s is not valid UTF-8: JSON cannot hold it (read it with "
+                                  "dal_result_blob)",
+                                  col->name);
     }
     dal__buf_putc(b, '}');
     return b->failed ? dal__error_nomem(err) : DAL_OK;
@@ -101,7 +111,7 @@ int dal_result_row_json(dal_result *r, json_t **out, dal_error *err)
     *out = NULL;
     if (!r || !r->open || !r->on_row) return dal__error_set(err, DAL_EMISUSE, "no current row");
     dal__buf b = {0};
-    int rc = write_row(r, &b, err);
+    int rc = dal__result_write_row_json(r, &b, err);
     if (!rc) {
         json_error_t je;
         *out = json_loadb(b.data, b.len, JSON_ALLOW_NUL, &je);
@@ -122,7 +132,7 @@ int dal_result_export_json(dal_result *r, dal_json_format format, dal_write_fn w
     if (format == DAL_JSON_ARRAY) dal__buf_putc(&b, '[');
     while ((rc = dal_result_next(r, err)) == DAL_ROW) {
         if (format == DAL_JSON_ARRAY && n) dal__buf_putc(&b, ',');
-        if ((rc = write_row(r, &b, err))) break;
+        if ((rc = dal__result_write_row_json(r, &b, err))) break;
         if (format == DAL_JSON_LINES) dal__buf_putc(&b, '\n');
         n++;
         if (b.len >= 64 * 1024) { /* constant memory: flush as we go */

@@ -8,13 +8,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-void dal__json_write_string(dal__buf *b, const char *s, size_t n)
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_length(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] < 0xC2 ? 0 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : s[0] < 0xF5 ? 4 : 0;
+    if (len == 0 || len > n) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    unsigned cp = len == 2 ? (s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu)
+                : len == 3 ? (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu)
+                           : (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
+    /* no overlong forms, no surrogates, nothing past U+10FFFF */
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+int dal__json_write_string(dal__buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     dal__buf_putc(b, '"');
     size_t run = 0; /* bytes copied as they are, flushed in one append */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t len = utf8_length((const unsigned char *)s + i, n - i);
+            if (!len) return -1;
+            run += len;
+            i += len - 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') {
             run++;
             continue;
@@ -39,6 +62,7 @@ void dal__json_write_string(dal__buf *b, const char *s, size_t n)
     }
     dal__buf_append(b, s + n - run, run);
     dal__buf_putc(b, '"');
+    return 0;
 }
 
 void dal__json_write_real(dal__buf *b, double d)
@@ -81,7 +105,7 @@ static int write_value(dal__buf *b, const json_t *v, int depth)
         {
             if (!first) dal__buf_putc(b, ',');
             first = false;
-            dal__json_write_string(b, key, strlen(key));
+            if (dal__json_write_string(b, key, strlen(key))) return -1;
             dal__buf_putc(b, ':');
             if (write_value(b, item, depth + 1)) return -1;
         }
@@ -96,7 +120,7 @@ static int write_value(dal__buf *b, const json_t *v, int depth)
         }
         dal__buf_putc(b, ']');
         return 0;
-    case JSON_STRING: dal__json_write_string(b, json_string_value(v), json_string_length(v)); return 0;
+    case JSON_STRING: return dal__json_write_string(b, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         dal__buf_puts(b, tmp);

@@ -138,7 +138,7 @@ static int parse_authority(span s, dal__url *u, dal_error *err)
 
 static bool key_is_valid(const char *k)
 {
-    if (!*k) return false;
+    if (!*k || strlen(k) > 64) return false;
     for (; *k; k++)
         if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-' && *k != '.') return false;
     return true;
@@ -200,7 +200,10 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
 {
     *owned = true;
     if (!strcasecmp(k, "driver")) {
-        if (!*v) return dal__error_set(err, DAL_EURL, "query key driver: empty driver name");
+        if (!*v) {
+            dal__free(v);
+            return dal__error_set(err, DAL_EURL, "query key driver: empty driver name");
+        }
         u->driver = v;
         return DAL_OK;
     }
@@ -255,8 +258,7 @@ static int parse_query(span s, dal__url *u, dal_error *err)
         if (!rc) rc = decode(eq ? sub(item, kn + 1, item.n) : sub(item, kn, kn), "query value", &v, err);
         if (!rc && !key_is_valid(k))
             rc = dal__error_set(err, DAL_EURL,
-                                "query key at offset %zu: only letters, digits, '_', '-' and '.' "
-                                "are allowed",
+                                "query key at offset %zu: 1 to 64 letters, digits, '_', '-' or '.'",
                                 item.off);
         for (size_t j = 0; !rc && j < u->nparams; j++)
             if (!strcasecmp(u->params[j].key, k))

@@ -210,3 +210,28 @@ DAL_TEST_BOTH(json, rows_as_json_for_every_column_type)
     dal_session_close(s);
     dal_engine_dispose(e);
 }
+
+Test(json, invalid_utf8_text_is_an_error_not_broken_json)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(dal_test_url("sqlite", ""), &e, &s);
+    dal_test_exec(s, "CREATE TABLE utf_t (t TEXT)");
+    dal_value v = dal_textn("ok\xff\xfe", 4); /* SQLite stores any bytes in TEXT */
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO utf_t VALUES (?)", &v, 1, NULL, &err), err);
+    dal_result *r;
+    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT t FROM utf_t", NULL, 0, &r, &err), err);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+    json_t *row = NULL;
+    cr_expect_eq(dal_result_row_json(r, &row, &err), DAL_EJSON);
+    cr_expect_null(row);
+    cr_expect_neq(strstr(err.message, "UTF-8"), NULL, "%s", err.message);
+    const void *b;
+    size_t len;
+    DAL_OK_OR_FAIL(dal_result_blob(r, 0, &b, &len, &err), err);
+    cr_expect_eq(len, 4, "the bytes are still readable exactly");
+    dal_result_close(r);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
