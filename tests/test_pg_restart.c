@@ -106,7 +106,9 @@ Test(pg_restart, a_running_workload_recovers_and_loses_no_commit)
     DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
     dal_scope_end();
 
-    atomic_bool stop = false, restarted = false;
+    static atomic_bool stop, restarted; /* outlive any early return of the test */
+    atomic_store(&stop, false);
+    atomic_store(&restarted, false);
     pthread_t t[WRITERS];
     restart_writer w[WRITERS];
     for (int k = 0; k < WRITERS; k++) {
@@ -114,9 +116,9 @@ Test(pg_restart, a_running_workload_recovers_and_loses_no_commit)
         pthread_create(&t[k], NULL, restart_writer_loop, &w[k]);
     }
     usleep(300000);
-    cr_assert_eq(pg("stop"), 0);
+    int stopped = pg("stop");
     usleep(300000);
-    cr_assert_eq(pg("start"), 0);
+    int started = pg("start");
     atomic_store(&restarted, true);
     usleep(500000);
     atomic_store(&stop, true);
@@ -128,6 +130,8 @@ Test(pg_restart, a_running_workload_recovers_and_loses_no_commit)
         down += w[k].down_errors;
         after += w[k].after_restart;
     }
+    cr_assert_eq(stopped, 0, "scripts/pg stop failed");
+    cr_assert_eq(started, 0, "scripts/pg start failed");
     cr_expect_gt(down, 0, "the outage was seen as ECONNECT/EDISCONNECTED");
     cr_expect_gt(after, 0, "the workload recovered by itself");
     DAL_OK_OR_FAIL(dal_scope_begin(&err), err);

@@ -120,7 +120,7 @@ Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
         for (const unsigned char *p = (const unsigned char *)hostile[h]; *p; p++)
             snprintf(enc + strlen(enc), sizeof enc - strlen(enc), "%%%02X", *p);
         for (size_t part = 0; part < 5; part++) {
-            char url[600];
+            char url[1400];
             snprintf(url, sizeof url, "postgresql://%s:%s@%s/%s?app=%s", part == 0 ? enc : "u", part == 1 ? enc : "p",
                      part == 2 ? enc : "h", part == 3 ? enc : "db", part == 4 ? enc : "v");
             dal__url u;
