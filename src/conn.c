@@ -1,4 +1,5 @@
 /* One pooled ODBC connection and its cache of prepared statements. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -6,6 +7,13 @@
 #include "alloc.h"
 #include "engine_internal.h"
 #include "error_internal.h"
+
+/* unixODBC loads and unloads driver libraries through libltdl, whose search
+ * path is process-global and unguarded: two threads connecting (or
+ * disconnecting) at once race on it (found by ThreadSanitizer). Connects are
+ * rare thanks to the pool, so they are serialised. This lock is never held
+ * together with a pool lock. */
+static pthread_mutex_t driver_manager_lock = PTHREAD_MUTEX_INITIALIZER;
 
 double dal__now(void)
 {
@@ -62,8 +70,10 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         return dal__error_nomem(err);
     }
     SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT, (SQLPOINTER)(intptr_t)10, 0);
+    pthread_mutex_lock(&driver_manager_lock);
     SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)e->connstr, SQL_NTS, NULL, 0, NULL,
                                     SQL_DRIVER_NOPROMPT);
+    pthread_mutex_unlock(&driver_manager_lock);
     if (!DAL__ODBC_OK(sr)) {
         char context[400];
         char target[300];
@@ -73,7 +83,9 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         int code = dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, e->url.password,
                                    &local);
         if (code != DAL_EDRIVER && code != DAL_ENOMEM) local.code = DAL_ECONNECT;
+        pthread_mutex_lock(&driver_manager_lock);
         SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+        pthread_mutex_unlock(&driver_manager_lock);
         dal__free(c->cache);
         dal__free(c);
         return dal__error_copy(err, &local);
@@ -98,8 +110,10 @@ void dal__conn_close(dal__conn *c)
     for (int i = 0; i < c->ncache; i++) dal__stmt_free(c->cache[i]);
     dal__free(c->cache);
     if (!c->broken && c->manual) SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
+    pthread_mutex_lock(&driver_manager_lock);
     SQLDisconnect(c->dbc);
     SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+    pthread_mutex_unlock(&driver_manager_lock);
     dal__free(c);
 }
 
