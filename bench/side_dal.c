@@ -28,6 +28,21 @@ static void exec(dal_session *s, const char *sql)
     check(dal_session_exec(s, sql, NULL, 0, NULL, &err), &err, sql);
 }
 
+static dal_session *open_session(const bench_target *t, dal_engine **e)
+{
+    dal_session *s;
+    dal_error err = DAL_ERROR_INIT;
+    *e = engine(t, "");
+    check(dal_session_open(*e, &s, &err), &err, "open");
+    return s;
+}
+
+static void close_session(dal_session *s, dal_engine *e)
+{
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
 /* Rows of (id, name, x, doc) for insert_many. */
 static dal_value *make_rows(size_t n, char (**names)[32])
 {
@@ -52,35 +67,42 @@ static void create_table(dal_session *s, const char *table)
     exec(s, sql);
 }
 
-void bench_fill_rows(const bench_target *t, size_t n)
+/* Inserts n rows into table and commits; returns the rate (rows/s). */
+static double insert_rows(dal_session *s, const char *table, size_t n)
 {
-    dal_engine *e = engine(t, "");
-    dal_session *s;
-    dal_error err = DAL_ERROR_INIT;
-    check(dal_session_open(e, &s, &err), &err, "open");
-    create_table(s, "bench_rows");
     char (*names)[32];
     dal_value *v = make_rows(n, &names);
     static const char *const cols[] = {"id", "name", "x", "doc"};
-    check(dal_session_insert_many(s, "bench_rows", cols, 4, v, n, NULL, &err), &err, "fill");
+    dal_error err = DAL_ERROR_INIT;
+    int64_t done = 0;
+    double t0 = bench_now();
+    check(dal_session_insert_many(s, table, cols, 4, v, n, &done, &err), &err, "insert_many");
     check(dal_session_commit(s, &err), &err, "commit");
+    double rate = (double)n / (bench_now() - t0);
+    if ((size_t)done != n) bench_die("insert_many", "wrong row count");
     free(v);
     free(names);
-    dal_session_close(s);
-    dal_engine_dispose(e);
+    return rate;
+}
+
+void bench_fill_rows(const bench_target *t, size_t n)
+{
+    dal_engine *e;
+    dal_session *s = open_session(t, &e);
+    create_table(s, "bench_rows");
+    insert_rows(s, "bench_rows", n);
+    close_session(s, e);
 }
 
 void bench_reset_insert_table(const bench_target *t, size_t n)
 {
     (void)n;
-    dal_engine *e = engine(t, "");
-    dal_session *s;
+    dal_engine *e;
+    dal_session *s = open_session(t, &e);
     dal_error err = DAL_ERROR_INIT;
-    check(dal_session_open(e, &s, &err), &err, "open");
     create_table(s, "bench_ins");
     check(dal_session_commit(s, &err), &err, "commit");
-    dal_session_close(s);
-    dal_engine_dispose(e);
+    close_session(s, e);
 }
 
 typedef struct checkout_arg {
@@ -187,11 +209,10 @@ double dal_request_cycle_lazy(const bench_target *t, size_t n, int threads)
 double dal_round_trip(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    dal_engine *e = engine(t, "");
-    dal_session *s;
+    dal_engine *e;
+    dal_session *s = open_session(t, &e);
     dal_stmt *st;
     dal_error err = DAL_ERROR_INIT;
-    check(dal_session_open(e, &s, &err), &err, "open");
     check(dal_session_prepare(s, "SELECT ?", &st, &err), &err, "prepare");
     double t0 = bench_now();
     for (size_t i = 0; i < n; i++) {
@@ -205,8 +226,7 @@ double dal_round_trip(const bench_target *t, size_t n, int threads)
     }
     double rate = (double)n / (bench_now() - t0);
     dal_stmt_close(st);
-    dal_session_close(s);
-    dal_engine_dispose(e);
+    close_session(s, e);
     return rate;
 }
 
@@ -214,34 +234,20 @@ double dal_bulk_insert(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
     bench_reset_insert_table(t, n);
-    dal_engine *e = engine(t, "");
-    dal_session *s;
-    dal_error err = DAL_ERROR_INIT;
-    check(dal_session_open(e, &s, &err), &err, "open");
-    char (*names)[32];
-    dal_value *v = make_rows(n, &names);
-    static const char *const cols[] = {"id", "name", "x", "doc"};
-    int64_t done = 0;
-    double t0 = bench_now();
-    check(dal_session_insert_many(s, "bench_ins", cols, 4, v, n, &done, &err), &err, "insert_many");
-    check(dal_session_commit(s, &err), &err, "commit");
-    double rate = (double)n / (bench_now() - t0);
-    if ((size_t)done != n) bench_die("insert_many", "wrong row count");
-    free(v);
-    free(names);
-    dal_session_close(s);
-    dal_engine_dispose(e);
+    dal_engine *e;
+    dal_session *s = open_session(t, &e);
+    double rate = insert_rows(s, "bench_ins", n);
+    close_session(s, e);
     return rate;
 }
 
 double dal_fetch(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    dal_engine *e = engine(t, "");
-    dal_session *s;
+    dal_engine *e;
+    dal_session *s = open_session(t, &e);
     dal_result *r;
     dal_error err = DAL_ERROR_INIT;
-    check(dal_session_open(e, &s, &err), &err, "open");
     double t0 = bench_now();
     check(dal_session_query(s, "SELECT id, name, x, doc FROM bench_rows", NULL, 0, &r, &err), &err, "query");
     size_t rows = 0;
@@ -263,8 +269,7 @@ double dal_fetch(const bench_target *t, size_t n, int threads)
     double rate = (double)rows / (bench_now() - t0);
     if (rows != n) bench_die("fetch", "wrong row count");
     dal_result_close(r);
-    dal_session_close(s);
-    dal_engine_dispose(e);
+    close_session(s, e);
     return sum >= 0 ? rate : -1;
 }
 
@@ -278,11 +283,10 @@ static int discard(void *ctx, const char *data, size_t n)
 double dal_export_json(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    dal_engine *e = engine(t, "");
-    dal_session *s;
+    dal_engine *e;
+    dal_session *s = open_session(t, &e);
     dal_result *r;
     dal_error err = DAL_ERROR_INIT;
-    check(dal_session_open(e, &s, &err), &err, "open");
     size_t bytes = 0;
     uint64_t rows = 0;
     double t0 = bench_now();
@@ -291,7 +295,6 @@ double dal_export_json(const bench_target *t, size_t n, int threads)
     double rate = (double)rows / (bench_now() - t0);
     if (rows != n) bench_die("export", "wrong row count");
     dal_result_close(r);
-    dal_session_close(s);
-    dal_engine_dispose(e);
+    close_session(s, e);
     return rate;
 }

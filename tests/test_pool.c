@@ -255,11 +255,9 @@ Test(pool, memory_sqlite_shares_one_database)
     dal_engine_dispose(e);
 }
 
-/* Terminates the backend behind s from another connection. */
-static void kill_backend(dal_session *s)
+/* Terminates a PostgreSQL backend from another connection. */
+static void terminate_backend(int64_t pid)
 {
-    int64_t pid = dal_test_scalar(s, "SELECT pg_backend_pid()");
-    dal_session_rollback(s, NULL);
     dal_engine *ke;
     dal_session *ks;
     dal_test_open(dal_test_url("postgresql", ""), &ke, &ks);
@@ -269,6 +267,14 @@ static void kill_backend(dal_session *s)
     dal_session_close(ks);
     dal_engine_dispose(ke);
     usleep(100000);
+}
+
+/* Terminates the backend behind s, between transactions. */
+static void kill_backend(dal_session *s)
+{
+    int64_t pid = dal_test_scalar(s, "SELECT pg_backend_pid()");
+    dal_session_rollback(s, NULL);
+    terminate_backend(pid);
 }
 
 Test(pool, killed_backend_is_replaced_by_the_idle_ping)
@@ -319,14 +325,7 @@ Test(pool, killed_backend_mid_transaction_is_disconnected)
     dal_test_exec(s, "INSERT INTO killed_t VALUES (1)");
     dal_session_commit(s, NULL);
     dal_test_exec(s, "INSERT INTO killed_t VALUES (2)");
-    int64_t pid = dal_test_scalar(s, "SELECT pg_backend_pid()");
-    dal_engine *ke;
-    dal_session *ks;
-    dal_test_open(dal_test_url("postgresql", ""), &ke, &ks);
-    char sql[64];
-    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)::int", (long long)pid);
-    cr_assert_eq(dal_test_scalar(ks, sql), 1);
-    usleep(100000);
+    terminate_backend(dal_test_scalar(s, "SELECT pg_backend_pid()"));
     int rc = dal_session_exec(s, "INSERT INTO killed_t VALUES (3)", NULL, 0, NULL, &err);
     cr_expect_eq(rc, DAL_EDISCONNECTED, "%s: %s", dal_code_name(rc), err.message);
     dal_session_close(s);
@@ -336,7 +335,5 @@ Test(pool, killed_backend_mid_transaction_is_disconnected)
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
     cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM killed_t"), 1, "committed row kept, the rest gone");
     dal_session_close(s);
-    dal_session_close(ks);
-    dal_engine_dispose(ke);
     dal_engine_dispose(e);
 }
