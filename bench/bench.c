@@ -16,27 +16,132 @@
 #define M 1000000
 
 static const bench_workload workloads[] = {
-    {"pool checkout + check-in, 1 thread", "ops/s", 2 * M, 2 * M, 1, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
-    {"pool checkout + check-in, 2 threads", "ops/s", 2 * M, 2 * M, 2, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
-    {"pool checkout + check-in, 8 threads", "ops/s", 2 * M, 2 * M, 8, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
-    {"checkout + prepared SELECT ? + check-in", "ops/s", 200 * K, 5 * K, 1,
-     {dal_checkout_select, NULL, zdb_checkout_select}, NULL, false, false},
-    {"checkout + SELECT ? + check-in, lazy_begin", "ops/s", 200 * K, 5 * K, 1,
-     {dal_checkout_select_lazy, NULL, zdb_checkout_select}, NULL, false, false},
-    {"request cycle (scope, SELECT ?, end) vs raw re-execute", "ops/s", 200 * K, 5 * K, 1,
-     {dal_request_cycle, raw_round_trip, zdb_checkout_select}, NULL, false, false},
-    {"request cycle, lazy_begin", "ops/s", 200 * K, 5 * K, 1,
-     {dal_request_cycle_lazy, raw_round_trip, zdb_checkout_select}, NULL, false, false},
-    {"prepared SELECT ? round trip, one session", "ops/s", 300 * K, 5 * K, 1,
-     {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false, false},
-    {"bulk insert 100k rows, one transaction", "rows/s", 100 * K, 100 * K, 1,
-     {dal_bulk_insert, raw_bulk_insert, zdb_bulk_insert}, NULL, false, false},
-    {"fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, zdb_fetch}, bench_fill_rows, false, false},
-    {"rows as JSON lines, 100k rows", "rows/s", 100 * K, 100 * K, 1,
-     {dal_export_json, raw_export_json, zdb_export_json}, bench_fill_rows, false, false},
-    {"growth: fetch 10k rows", "rows/s", 10 * K, 10 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
-    {"growth: fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
-    {"growth: fetch 1M rows", "rows/s", M, M, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
+    {"pool checkout + check-in, 1 thread",
+     "ops/s",
+     2 * M,
+     2 * M,
+     1,
+     {dal_checkout, NULL, zdb_checkout},
+     NULL,
+     false,
+     false},
+    {"pool checkout + check-in, 2 threads",
+     "ops/s",
+     2 * M,
+     2 * M,
+     2,
+     {dal_checkout, NULL, zdb_checkout},
+     NULL,
+     false,
+     false},
+    {"pool checkout + check-in, 8 threads",
+     "ops/s",
+     2 * M,
+     2 * M,
+     8,
+     {dal_checkout, NULL, zdb_checkout},
+     NULL,
+     false,
+     false},
+    {"checkout + prepared SELECT ? + check-in",
+     "ops/s",
+     200 * K,
+     5 * K,
+     1,
+     {dal_checkout_select, NULL, zdb_checkout_select},
+     NULL,
+     false,
+     false},
+    {"checkout + SELECT ? + check-in, lazy_begin",
+     "ops/s",
+     200 * K,
+     5 * K,
+     1,
+     {dal_checkout_select_lazy, NULL, zdb_checkout_select},
+     NULL,
+     false,
+     false},
+    {"request cycle (scope, SELECT ?, end) vs raw re-execute",
+     "ops/s",
+     200 * K,
+     5 * K,
+     1,
+     {dal_request_cycle, raw_round_trip, zdb_checkout_select},
+     NULL,
+     false,
+     false},
+    {"request cycle, lazy_begin",
+     "ops/s",
+     200 * K,
+     5 * K,
+     1,
+     {dal_request_cycle_lazy, raw_round_trip, zdb_checkout_select},
+     NULL,
+     false,
+     false},
+    {"prepared SELECT ? round trip, one session",
+     "ops/s",
+     300 * K,
+     5 * K,
+     1,
+     {dal_round_trip, raw_round_trip, zdb_round_trip},
+     NULL,
+     false,
+     false},
+    {"bulk insert 100k rows, one transaction",
+     "rows/s",
+     100 * K,
+     100 * K,
+     1,
+     {dal_bulk_insert, raw_bulk_insert, zdb_bulk_insert},
+     NULL,
+     false,
+     false},
+    {"fetch 100k rows",
+     "rows/s",
+     100 * K,
+     100 * K,
+     1,
+     {dal_fetch, raw_fetch, zdb_fetch},
+     bench_fill_rows,
+     false,
+     false},
+    {"rows as JSON lines, 100k rows",
+     "rows/s",
+     100 * K,
+     100 * K,
+     1,
+     {dal_export_json, raw_export_json, zdb_export_json},
+     bench_fill_rows,
+     false,
+     false},
+    {"growth: fetch 10k rows",
+     "rows/s",
+     10 * K,
+     10 * K,
+     1,
+     {dal_fetch, raw_fetch, NULL},
+     bench_fill_rows,
+     true,
+     true},
+    {"growth: fetch 100k rows",
+     "rows/s",
+     100 * K,
+     100 * K,
+     1,
+     {dal_fetch, raw_fetch, NULL},
+     bench_fill_rows,
+     true,
+     true},
+    {"growth: fetch 1M rows",
+     "rows/s",
+     M,
+     M,
+     1,
+     {dal_fetch, raw_fetch, NULL},
+     bench_fill_rows,
+     true,
+     true},
 };
 
 static void init_target(bench_target *t, const char *name, const char *dal_url, const char *zdb_url)
@@ -48,7 +153,8 @@ static void init_target(bench_target *t, const char *name, const char *dal_url, 
     dal_engine *e;
     dal_error err = DAL_ERROR_INIT;
     if (dal_engine_create(dal_url, NULL, &e, &err)) bench_die(name, err.message);
-    if (dal_engine_connection_string(e, t->odbc, sizeof t->odbc, DAL_CONNSTR_UNMASKED)) bench_die(name, "connstr");
+    if (dal_engine_connection_string(e, t->odbc, sizeof t->odbc, DAL_CONNSTR_UNMASKED))
+        bench_die(name, "connstr");
     dal_engine_dispose(e);
 }
 
@@ -60,12 +166,17 @@ int main(int argc, char **argv)
     if (!pg || !*pg) pg = getenv("DAL_TEST_PG_URL");
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--smoke")) smoke = true;
-        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--pg") && i + 1 < argc) pg = argv[++i];
-        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        if (!strcmp(argv[i], "--smoke"))
+            smoke = true;
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+            reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--pg") && i + 1 < argc)
+            pg = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: bench [--smoke] [--reps N] [--pg URL] [--only sqlite|postgresql]\n");
+            fprintf(stderr,
+                    "usage: bench [--smoke] [--reps N] [--pg URL] [--only sqlite|postgresql]\n");
             return 2;
         }
     }
@@ -76,7 +187,8 @@ int main(int argc, char **argv)
     if (!mkdtemp(dir)) bench_die("mkdtemp", dir);
     char sqlite_dal[256], sqlite_zdb[256];
     snprintf(sqlite_dal, sizeof sqlite_dal, "sqlite:///%s/bench.db", dir);
-    snprintf(sqlite_zdb, sizeof sqlite_zdb, "sqlite://%s/bench.db?synchronous=normal&journal_mode=wal", dir);
+    snprintf(sqlite_zdb, sizeof sqlite_zdb,
+             "sqlite://%s/bench.db?synchronous=normal&journal_mode=wal", dir);
 
     /* The growth series streams: sqliteodbc only streams outside a
      * transaction (lazy_begin), psqlODBC only with UseDeclareFetch. */
@@ -100,7 +212,8 @@ int main(int argc, char **argv)
 
     struct utsname u;
     uname(&u);
-    printf("dal %s benchmark: %s %s, %ld cores, %d repetitions (median, min-max; ratios are medians of\n"
+    printf("dal %s benchmark: %s %s, %ld cores, %d repetitions (median, min-max; ratios are "
+           "medians of\n"
            "per-repetition ratios)%s\n\n",
            DAL_VERSION_STRING, u.sysname, u.machine, sysconf(_SC_NPROCESSORS_ONLN), reps,
            pg && *pg ? "" : "; no PostgreSQL URL: SQLite only");

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
 
 static bool with_zdb;
 static int failures;
@@ -49,14 +49,19 @@ static double median(double *v, int n)
 /* "1.23M" style rates. */
 static void rate_text(char *buf, size_t n, double v)
 {
-    if (v < 0 || isnan(v)) snprintf(buf, n, "-");
-    else if (v >= 1e6) snprintf(buf, n, "%.2fM", v / 1e6);
-    else if (v >= 1e3) snprintf(buf, n, "%.1fk", v / 1e3);
-    else snprintf(buf, n, "%.0f", v);
+    if (v < 0 || isnan(v))
+        snprintf(buf, n, "-");
+    else if (v >= 1e6)
+        snprintf(buf, n, "%.2fM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(buf, n, "%.1fk", v / 1e3);
+    else
+        snprintf(buf, n, "%.0f", v);
 }
 
 /* Runs fn in a child process so that its peak RSS is its own. */
-static double run_in_child(bench_fn fn, const bench_target *t, size_t n, int threads, double *rss_mib)
+static double run_in_child(bench_fn fn, const bench_target *t, size_t n, int threads,
+                           double *rss_mib)
 {
     int fds[2];
     if (pipe(fds) != 0) bench_die("pipe", "");
@@ -104,9 +109,12 @@ void bench_run(const bench_workload *w, const bench_target *t, int reps, bool sm
         for (int s = 0; s < SIDES; s++) /* interleaved: dal, raw, libzdb, dal, raw, ... */
         {
             bool runs = w->fn[s] && (s != SIDE_ZDB || with_zdb);
-            if (!runs) rate[s][r] = -1;
-            else if (w->measure_rss) rate[s][r] = run_in_child(w->fn[s], t, n, w->threads, &rss[s]);
-            else rate[s][r] = w->fn[s](t, n, w->threads);
+            if (!runs)
+                rate[s][r] = -1;
+            else if (w->measure_rss)
+                rate[s][r] = run_in_child(w->fn[s], t, n, w->threads, &rss[s]);
+            else
+                rate[s][r] = w->fn[s](t, n, w->threads);
             if (runs && !(rate[s][r] > 0)) failures++;
         }
         ratio[0][r] = rate[SIDE_RAW][r] > 0 ? rate[SIDE_DAL][r] / rate[SIDE_RAW][r] : -1;
@@ -124,21 +132,27 @@ void bench_run(const bench_workload *w, const bench_target *t, int reps, bool sm
         rate_text(a, sizeof a, med);
         rate_text(b, sizeof b, lo);
         rate_text(c, sizeof c, hi);
-        if (med < 0) snprintf(cells[s], sizeof cells[s], "-");
-        else if (reps > 1) snprintf(cells[s], sizeof cells[s], "%s (%s-%s)", a, b, c);
-        else snprintf(cells[s], sizeof cells[s], "%s", a);
+        if (med < 0)
+            snprintf(cells[s], sizeof cells[s], "-");
+        else if (reps > 1)
+            snprintf(cells[s], sizeof cells[s], "%s (%s-%s)", a, b, c);
+        else
+            snprintf(cells[s], sizeof cells[s], "%s", a);
     }
     char rr[2][24];
     for (int k = 0; k < 2; k++) {
         double m = median(ratio[k], reps);
-        if (m < 0) snprintf(rr[k], sizeof rr[k], "-");
-        else snprintf(rr[k], sizeof rr[k], "%.2fx", m);
+        if (m < 0)
+            snprintf(rr[k], sizeof rr[k], "-");
+        else
+            snprintf(rr[k], sizeof rr[k], "%.2fx", m);
     }
     char label[160];
     snprintf(label, sizeof label, "%s%s", w->name, smoke ? " (smoke)" : "");
     if (w->measure_rss) {
         size_t len = strlen(label);
-        snprintf(label + len, sizeof label - len, "; peak RSS dal %.0f MiB, raw %.0f MiB", rss[SIDE_DAL], rss[SIDE_RAW]);
+        snprintf(label + len, sizeof label - len, "; peak RSS dal %.0f MiB, raw %.0f MiB",
+                 rss[SIDE_DAL], rss[SIDE_RAW]);
     }
     printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", backend, label, w->unit, cells[SIDE_DAL],
            cells[SIDE_RAW], cells[SIDE_ZDB], rr[0], rr[1]);

@@ -7,10 +7,10 @@
 #include <stddef.h>
 
 typedef struct bench_target {
-    const char *name;       /* "sqlite" or "postgresql"              */
-    char dal_url[512];      /* for dal                                */
-    char odbc[1024];        /* the same connection string, for raw    */
-    char zdb_url[512];      /* for libzdb                             */
+    const char *name;                     /* "sqlite" or "postgresql"              */
+    char dal_url[512];                    /* for dal                                */
+    char odbc[1024];                      /* the same connection string, for raw    */
+    char zdb_url[512];                    /* for libzdb                             */
     const struct bench_target *streaming; /* the same database, results streamed */
     const char *streaming_name;           /* how the streaming variant streams */
 } bench_target;
@@ -26,10 +26,10 @@ typedef struct bench_workload {
     const char *unit;
     size_t n_sqlite, n_pg; /* operations per repetition */
     int threads;
-    bench_fn fn[SIDES];    /* NULL: not applicable */
+    bench_fn fn[SIDES];                               /* NULL: not applicable */
     void (*prepare)(const bench_target *t, size_t n); /* untimed set-up, or NULL */
-    bool measure_rss;      /* run each side in a child process and report its peak RSS */
-    bool streaming;        /* run on the target's streaming variant (constant memory) */
+    bool measure_rss; /* run each side in a child process and report its peak RSS */
+    bool streaming;   /* run on the target's streaming variant (constant memory) */
 } bench_workload;
 
 double bench_now(void);

@@ -63,14 +63,15 @@ static void create_table(dal_session *s, const char *table)
     char sql[200];
     snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
     exec(s, sql);
-    snprintf(sql, sizeof sql, "CREATE TABLE %s (id BIGINT, name VARCHAR(64), x DOUBLE PRECISION, doc TEXT)", table);
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE %s (id BIGINT, name VARCHAR(64), x DOUBLE PRECISION, doc TEXT)", table);
     exec(s, sql);
 }
 
 /* Inserts n rows into table and commits; returns the rate (rows/s). */
 static double insert_rows(dal_session *s, const char *table, size_t n)
 {
-    char (*names)[32];
+    char(*names)[32];
     dal_value *v = make_rows(n, &names);
     static const char *const cols[] = {"id", "name", "x", "doc"};
     dal_error err = DAL_ERROR_INIT;
@@ -134,20 +135,26 @@ static void *checkout_loop(void *p)
 
 static double checkouts(const bench_target *t, size_t n, int threads, bool select, bool lazy)
 {
-    dal_engine *e = engine(t, lazy ? "?pool_size=8&max_overflow=0&lazy_begin=true" : "?pool_size=8&max_overflow=0");
+    dal_engine *e = engine(t, lazy ? "?pool_size=8&max_overflow=0&lazy_begin=true"
+                                   : "?pool_size=8&max_overflow=0");
     checkout_arg warm = {e, 8, select};
     checkout_loop(&warm); /* connections open outside the timing */
     pthread_t th[64];
     checkout_arg a = {e, n / (size_t)threads, select};
     double t0 = bench_now();
-    for (int k = 0; k < threads; k++) pthread_create(&th[k], NULL, checkout_loop, &a);
-    for (int k = 0; k < threads; k++) pthread_join(th[k], NULL);
+    for (int k = 0; k < threads; k++)
+        pthread_create(&th[k], NULL, checkout_loop, &a);
+    for (int k = 0; k < threads; k++)
+        pthread_join(th[k], NULL);
     double rate = (double)(a.n * (size_t)threads) / (bench_now() - t0);
     dal_engine_dispose(e);
     return rate;
 }
 
-double dal_checkout(const bench_target *t, size_t n, int threads) { return checkouts(t, n, threads, false, false); }
+double dal_checkout(const bench_target *t, size_t n, int threads)
+{
+    return checkouts(t, n, threads, false, false);
+}
 
 double dal_checkout_select(const bench_target *t, size_t n, int threads)
 {
@@ -249,7 +256,8 @@ double dal_fetch(const bench_target *t, size_t n, int threads)
     dal_result *r;
     dal_error err = DAL_ERROR_INIT;
     double t0 = bench_now();
-    check(dal_session_query(s, "SELECT id, name, x, doc FROM bench_rows", NULL, 0, &r, &err), &err, "query");
+    check(dal_session_query(s, "SELECT id, name, x, doc FROM bench_rows", NULL, 0, &r, &err), &err,
+          "query");
     size_t rows = 0;
     int rc;
     int64_t sum = 0;
@@ -290,7 +298,8 @@ double dal_export_json(const bench_target *t, size_t n, int threads)
     size_t bytes = 0;
     uint64_t rows = 0;
     double t0 = bench_now();
-    check(dal_session_query(s, "SELECT id, name, x, doc FROM bench_rows", NULL, 0, &r, &err), &err, "query");
+    check(dal_session_query(s, "SELECT id, name, x, doc FROM bench_rows", NULL, 0, &r, &err), &err,
+          "query");
     check(dal_result_export_json(r, DAL_JSON_LINES, discard, &bytes, &rows, &err), &err, "export");
     double rate = (double)rows / (bench_now() - t0);
     if (rows != n) bench_die("export", "wrong row count");

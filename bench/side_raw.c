@@ -31,9 +31,11 @@ static raw_conn connect_raw(const bench_target *t, bool autocommit)
     SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &c.env);
     SQLSetEnvAttr(c.env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0);
     SQLAllocHandle(SQL_HANDLE_DBC, c.env, &c.dbc);
-    if (!OK(SQLDriverConnect(c.dbc, NULL, (SQLCHAR *)t->odbc, SQL_NTS, NULL, 0, NULL, SQL_DRIVER_NOPROMPT)))
+    if (!OK(SQLDriverConnect(c.dbc, NULL, (SQLCHAR *)t->odbc, SQL_NTS, NULL, 0, NULL,
+                             SQL_DRIVER_NOPROMPT)))
         die_odbc(SQL_HANDLE_DBC, c.dbc, "connect");
-    if (!autocommit) SQLSetConnectAttr(c.dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF, 0);
+    if (!autocommit)
+        SQLSetConnectAttr(c.dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF, 0);
     return c;
 }
 
@@ -110,7 +112,8 @@ double raw_bulk_insert(const bench_target *t, size_t n, int threads)
         if (rows != BATCH) SQLSetStmtAttr(h, SQL_ATTR_PARAMSET_SIZE, (SQLPOINTER)rows, 0);
         if (!OK(SQLExecute(h))) die_odbc(SQL_HANDLE_STMT, h, "insert");
     }
-    if (!OK(SQLEndTran(SQL_HANDLE_DBC, c.dbc, SQL_COMMIT))) die_odbc(SQL_HANDLE_DBC, c.dbc, "commit");
+    if (!OK(SQLEndTran(SQL_HANDLE_DBC, c.dbc, SQL_COMMIT)))
+        die_odbc(SQL_HANDLE_DBC, c.dbc, "commit");
     double rate = (double)n / (bench_now() - t0);
     SQLFreeHandle(SQL_HANDLE_STMT, h);
     disconnect_raw(&c);
@@ -149,7 +152,8 @@ static size_t fetch_rows(raw_conn *c, row_fn each, void *ctx)
     size_t rows = 0;
     SQLRETURN rc;
     while (OK(rc = SQLFetch(h))) {
-        for (size_t k = 0; k < fetched; k++) each(ctx, &b, k);
+        for (size_t k = 0; k < fetched; k++)
+            each(ctx, &b, k);
         rows += fetched;
     }
     if (rc != SQL_NO_DATA) die_odbc(SQL_HANDLE_STMT, h, "fetch");

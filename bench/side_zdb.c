@@ -68,14 +68,19 @@ static double zdb_checkouts(const bench_target *t, size_t n, int threads, bool s
     zdb_arg a = {pool, n / (size_t)threads, select};
     pthread_t th[64];
     double t0 = bench_now();
-    for (int k = 0; k < threads; k++) pthread_create(&th[k], NULL, zdb_loop, &a);
-    for (int k = 0; k < threads; k++) pthread_join(th[k], NULL);
+    for (int k = 0; k < threads; k++)
+        pthread_create(&th[k], NULL, zdb_loop, &a);
+    for (int k = 0; k < threads; k++)
+        pthread_join(th[k], NULL);
     double rate = (double)(a.n * (size_t)threads) / (bench_now() - t0);
     pool_free(&pool, &url);
     return rate;
 }
 
-double zdb_checkout(const bench_target *t, size_t n, int threads) { return zdb_checkouts(t, n, threads, false); }
+double zdb_checkout(const bench_target *t, size_t n, int threads)
+{
+    return zdb_checkouts(t, n, threads, false);
+}
 
 double zdb_checkout_select(const bench_target *t, size_t n, int threads)
 {
@@ -108,7 +113,8 @@ double zdb_bulk_insert(const bench_target *t, size_t n, int threads)
     URL_T url;
     ConnectionPool_T pool = pool_for(t, &url, 1);
     Connection_T c = get(pool);
-    PreparedStatement_T st = Connection_prepareStatement(c, "INSERT INTO bench_ins (id, name, x, doc) VALUES (?, ?, ?, ?)");
+    PreparedStatement_T st = Connection_prepareStatement(
+        c, "INSERT INTO bench_ins (id, name, x, doc) VALUES (?, ?, ?, ?)");
     char name[32];
     double t0 = bench_now();
     Connection_beginTransaction(c);
@@ -142,7 +148,8 @@ static double zdb_read(const bench_target *t, size_t n, bool json)
         double x = ResultSet_getDouble(r, 3);
         const char *doc = ResultSet_getString(r, 4);
         if (json) {
-            json_t *o = json_pack("{s:I,s:s,s:f,s:s}", "id", (json_int_t)id, "name", name, "x", x, "doc", doc);
+            json_t *o = json_pack("{s:I,s:s,s:f,s:s}", "id", (json_int_t)id, "name", name, "x", x,
+                                  "doc", doc);
             char *s = json_dumps(o, JSON_COMPACT);
             bytes += strlen(s) + 1;
             free(s);
@@ -174,11 +181,29 @@ double zdb_export_json(const bench_target *t, size_t n, int threads)
 #else /* no libzdb */
 
 bool zdb_available(void) { return false; }
-double zdb_checkout(const bench_target *t, size_t n, int threads) { return (void)t, (void)n, (void)threads, -1; }
-double zdb_checkout_select(const bench_target *t, size_t n, int threads) { return (void)t, (void)n, (void)threads, -1; }
-double zdb_round_trip(const bench_target *t, size_t n, int threads) { return (void)t, (void)n, (void)threads, -1; }
-double zdb_bulk_insert(const bench_target *t, size_t n, int threads) { return (void)t, (void)n, (void)threads, -1; }
-double zdb_fetch(const bench_target *t, size_t n, int threads) { return (void)t, (void)n, (void)threads, -1; }
-double zdb_export_json(const bench_target *t, size_t n, int threads) { return (void)t, (void)n, (void)threads, -1; }
+double zdb_checkout(const bench_target *t, size_t n, int threads)
+{
+    return (void)t, (void)n, (void)threads, -1;
+}
+double zdb_checkout_select(const bench_target *t, size_t n, int threads)
+{
+    return (void)t, (void)n, (void)threads, -1;
+}
+double zdb_round_trip(const bench_target *t, size_t n, int threads)
+{
+    return (void)t, (void)n, (void)threads, -1;
+}
+double zdb_bulk_insert(const bench_target *t, size_t n, int threads)
+{
+    return (void)t, (void)n, (void)threads, -1;
+}
+double zdb_fetch(const bench_target *t, size_t n, int threads)
+{
+    return (void)t, (void)n, (void)threads, -1;
+}
+double zdb_export_json(const bench_target *t, size_t n, int threads)
+{
+    return (void)t, (void)n, (void)threads, -1;
+}
 
 #endif

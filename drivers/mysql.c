@@ -3,18 +3,22 @@
 #include "dialect.h"
 
 static const char *const schemes[] = {"mysql", "mariadb", NULL};
-static const char *const drivers[] = {"MariaDB Unicode", "MariaDB", "MariaDB ODBC 3.1 Driver",
-                                      "MySQL ODBC 8.0 Unicode Driver", "MySQL ODBC 8.0 ANSI Driver",
-                                      "MySQL", NULL};
+static const char *const drivers[] = {"MariaDB Unicode",
+                                      "MariaDB",
+                                      "MariaDB ODBC 3.1 Driver",
+                                      "MySQL ODBC 8.0 Unicode Driver",
+                                      "MySQL ODBC 8.0 ANSI Driver",
+                                      "MySQL",
+                                      NULL};
 static const char *const defaults[] = {"CHARSET=utf8mb4", NULL};
 
 static int classify(const char *sqlstate, long native)
 {
     (void)sqlstate;
     switch (native) {
-    case 1213: return DAL_ECONFLICT; /* ER_LOCK_DEADLOCK */
-    case 1205: return DAL_EBUSY;     /* ER_LOCK_WAIT_TIMEOUT */
-    case 2006:                       /* CR_SERVER_GONE_ERROR */
+    case 1213: return DAL_ECONFLICT;     /* ER_LOCK_DEADLOCK */
+    case 1205: return DAL_EBUSY;         /* ER_LOCK_WAIT_TIMEOUT */
+    case 2006:                           /* CR_SERVER_GONE_ERROR */
     case 2013: return DAL_EDISCONNECTED; /* CR_SERVER_LOST */
     default: return 0;
     }

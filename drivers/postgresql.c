@@ -11,8 +11,13 @@ static const char *const drivers[] = {"PostgreSQL Unicode", "PostgreSQL ANSI", "
  * instead of a SAVEPOINT round trip per statement, which halves throughput.
  * BoolsAsChar=0: booleans are SQL_BIT, not '1'/'0' text. CommLog/Debug off:
  * Debian's odbcinst.ini turns logging on for every process. */
-static const char *const defaults[] = {"Protocol=7.4-1", "BoolsAsChar=0", "UseServerSidePrepare=1",
-                                       "ByteaAsLongVarBinary=1", "CommLog=0", "Debug=0", NULL};
+static const char *const defaults[] = {"Protocol=7.4-1",
+                                       "BoolsAsChar=0",
+                                       "UseServerSidePrepare=1",
+                                       "ByteaAsLongVarBinary=1",
+                                       "CommLog=0",
+                                       "Debug=0",
+                                       NULL};
 
 static const char *const setup[] = {"SET TIME ZONE 'UTC'", NULL};
 
@@ -26,8 +31,8 @@ static int classify(const char *sqlstate, long native)
 {
     (void)native;
     if (!strncmp(sqlstate, "57P0", 4)) return DAL_EDISCONNECTED; /* admin shutdown etc. */
-    if (!strcmp(sqlstate, "55P03")) return DAL_EBUSY;           /* lock_not_available */
-    if (!strcmp(sqlstate, "57014")) return DAL_ETIMEOUT;        /* query_canceled */
+    if (!strcmp(sqlstate, "55P03")) return DAL_EBUSY;            /* lock_not_available */
+    if (!strcmp(sqlstate, "57014")) return DAL_ETIMEOUT;         /* query_canceled */
     return 0;
 }
 

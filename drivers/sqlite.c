@@ -8,8 +8,8 @@ static const char *const drivers[] = {"SQLite3", NULL};
 /* Timeout: busy wait in ms (the driver's default is 100 s). StepAPI: ~1.4x
  * faster fetch. FKSupport: foreign keys enforced. NoWCHAR: UTF-8 text stays
  * SQL_CHAR. BigInt: INTEGER columns are 64-bit. */
-static const char *const defaults[] = {"Timeout=5000", "StepAPI=1", "FKSupport=1", "NoWCHAR=1",
-                                       "BigInt=1", NULL};
+static const char *const defaults[] = {"Timeout=5000", "StepAPI=1", "FKSupport=1",
+                                       "NoWCHAR=1",    "BigInt=1",  NULL};
 static const char *const file_defaults[] = {"JournalMode=WAL", "SyncPragma=NORMAL", NULL};
 
 static void build(const dal__url *u, dal__buf *out)

@@ -23,10 +23,11 @@ static int store(void *arg, dal_error *err)
     int rc = dal_scoped_session(&s, err);
     if (!rc) rc = dal_session_exec(s, "DROP TABLE IF EXISTS products", NULL, 0, NULL, err);
     if (!rc)
-        rc = dal_session_exec(s,
-                              "CREATE TABLE products (id INTEGER PRIMARY KEY, name VARCHAR(64) NOT NULL, "
-                              "price DOUBLE PRECISION, tags JSON, added TIMESTAMP)",
-                              NULL, 0, NULL, err);
+        rc = dal_session_exec(
+            s,
+            "CREATE TABLE products (id INTEGER PRIMARY KEY, name VARCHAR(64) NOT NULL, "
+            "price DOUBLE PRECISION, tags JSON, added TIMESTAMP)",
+            NULL, 0, NULL, err);
     for (size_t i = 0; !rc && i < sizeof products / sizeof products[0]; i++) {
         json_t *tags = dal_json_deserialize(products[i].tags, err);
         if (!tags) return err->code;
@@ -63,8 +64,9 @@ static int show(void *arg, dal_error *err)
     dal_result_close(r);
     if (rc != DAL_DONE) return rc;
 
-    rc = dal_session_query(s, "SELECT name, price FROM products WHERE price > ? ORDER BY price DESC",
-                           &min_price, 1, &r, err);
+    rc =
+        dal_session_query(s, "SELECT name, price FROM products WHERE price > ? ORDER BY price DESC",
+                          &min_price, 1, &r, err);
     if (rc) return rc;
     printf("priced over %.2f:\n", 2.0);
     while ((rc = dal_result_next(r, err)) == DAL_ROW) {

@@ -11,9 +11,9 @@
  * Prints "listening on http://127.0.0.1:PORT" once it accepts requests. */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
-#include <pthread.h>
 #include <dal.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +62,8 @@ static int create_item(request *rq, dal_session *s, dal_error *err)
                     : DAL_OK;
     if (!rc)
         rc = sqlite ? dal_session_query(s, "SELECT last_insert_rowid()", NULL, 0, &r, err)
-                    : dal_session_query(s, "INSERT INTO items (doc) VALUES (?) RETURNING id", &v, 1, &r, err);
+                    : dal_session_query(s, "INSERT INTO items (doc) VALUES (?) RETURNING id", &v, 1,
+                                        &r, err);
     json_decref(doc);
     if (rc) return rc;
     rc = dal_result_next(r, err);
@@ -87,7 +88,8 @@ static int read_items(request *rq, dal_session *s, const int64_t *id, dal_error 
     while ((rc = dal_result_next(r, err)) == DAL_ROW) {
         int64_t item_id;
         json_t *doc;
-        if ((rc = dal_result_int64(r, 0, &item_id, err)) || (rc = dal_result_json(r, 1, &doc, err))) break;
+        if ((rc = dal_result_int64(r, 0, &item_id, err)) || (rc = dal_result_json(r, 1, &doc, err)))
+            break;
         json_array_append_new(list, json_pack("{s:I,s:o}", "id", (json_int_t)item_id, "doc", doc));
     }
     dal_result_close(r);
@@ -127,9 +129,9 @@ static int stats(request *rq)
     dal_pool_stats st;
     dal_engine_pool_stats(dal_configured_engine(), &st);
     rq->status = MHD_HTTP_OK;
-    rq->reply = json_pack("{s:i,s:i,s:i,s:I,s:I,s:I}", "checked_out", st.checked_out, "idle", st.idle,
-                          "waiting", st.waiting, "checkouts", (json_int_t)st.checkouts, "connects",
-                          (json_int_t)st.connects, "timeouts", (json_int_t)st.timeouts);
+    rq->reply = json_pack("{s:i,s:i,s:i,s:I,s:I,s:I}", "checked_out", st.checked_out, "idle",
+                          st.idle, "waiting", st.waiting, "checkouts", (json_int_t)st.checkouts,
+                          "connects", (json_int_t)st.connects, "timeouts", (json_int_t)st.timeouts);
     return DAL_OK;
 }
 
@@ -160,8 +162,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned status, jso
 {
     char *text = reply ? dal_json_serialize(reply, NULL) : NULL;
     size_t len = text ? strlen(text) : 0;
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text ? text : (void *)"",
-                                                                text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, text ? text : (void *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (text) MHD_add_response_header(resp, "Content-Type", "application/json");
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
@@ -174,8 +176,9 @@ typedef struct body {
     bool too_large;
 } body;
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                  const char *version, const char *upload, size_t *upload_size, void **state)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **state)
 {
     (void)cls;
     (void)version;
@@ -200,13 +203,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (b->too_large) return send_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, error_json("ETOOLARGE", "body over 1 MiB"));
+    if (b->too_large)
+        return send_reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                          error_json("ETOOLARGE", "body over 1 MiB"));
     request rq = {method, url, b->data, b->len, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL};
     dal_error err = DAL_ERROR_INIT;
     int rc = dal_with_scope(route, &rq, &err); /* the middleware */
     if (rc) {
         json_decref(rq.reply);
-        rq.status = rc == DAL_ETIMEOUT ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        rq.status =
+            rc == DAL_ETIMEOUT ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR;
         rq.reply = error_json(dal_code_name(rc), err.message);
     }
     enum MHD_Result ret = send_reply(c, rq.status, rq.reply);
@@ -214,7 +220,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
     (void)c;
@@ -235,11 +242,12 @@ static int setup_schema(bool reset, dal_error *err)
     bool pg = !strcmp(dal_engine_dialect(dal_configured_engine()), "postgresql");
     if (!rc && reset) rc = dal_session_exec(s, "DROP TABLE IF EXISTS items", NULL, 0, NULL, err);
     if (!rc)
-        rc = dal_session_exec(s,
-                              pg ? "CREATE TABLE IF NOT EXISTS items (id BIGSERIAL PRIMARY KEY, doc JSONB NOT NULL)"
-                                 : "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                                   "doc JSON NOT NULL)",
-                              NULL, 0, NULL, err);
+        rc = dal_session_exec(
+            s,
+            pg ? "CREATE TABLE IF NOT EXISTS items (id BIGSERIAL PRIMARY KEY, doc JSONB NOT NULL)"
+               : "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                 "doc JSON NOT NULL)",
+            NULL, 0, NULL, err);
     if (!rc) rc = dal_session_commit(s, err);
     dal_scope_end();
     return rc;
@@ -251,10 +259,14 @@ int main(int argc, char **argv)
     int port = 8080, threads = 8;
     bool reset = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--db") && i + 1 < argc) url = argv[++i];
-        else if (!strcmp(argv[i], "--port") && i + 1 < argc) port = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--reset")) reset = true;
+        if (!strcmp(argv[i], "--db") && i + 1 < argc)
+            url = argv[++i];
+        else if (!strcmp(argv[i], "--port") && i + 1 < argc)
+            port = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--reset"))
+            reset = true;
         else {
             fprintf(stderr, "usage: items_service [--db URL] [--port N] [--threads N] [--reset]\n");
             return 2;
@@ -274,17 +286,18 @@ int main(int argc, char **argv)
 
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                                            on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-                                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-                                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "items_service: cannot listen on 127.0.0.1:%d\n", port);
         dal_unconfigure();
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    printf("listening on http://127.0.0.1:%u (%s)\n", info ? info->port : (unsigned)port, dal_engine_dialect(dal_configured_engine()));
+    printf("listening on http://127.0.0.1:%u (%s)\n", info ? info->port : (unsigned)port,
+           dal_engine_dialect(dal_configured_engine()));
     fflush(stdout);
     int sig;
     sigwait(&sigs, &sig);

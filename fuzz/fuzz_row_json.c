@@ -11,8 +11,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const dal_type kinds[] = {DAL_TYPE_INT64, DAL_TYPE_TEXT,      DAL_TYPE_BOOL, DAL_TYPE_TIMESTAMP,
-                                     DAL_TYPE_JSON,  DAL_TYPE_DOUBLE,    DAL_TYPE_BLOB, DAL_TYPE_TEXT};
+    static const dal_type kinds[] = {DAL_TYPE_INT64,     DAL_TYPE_TEXT, DAL_TYPE_BOOL,
+                                     DAL_TYPE_TIMESTAMP, DAL_TYPE_JSON, DAL_TYPE_DOUBLE,
+                                     DAL_TYPE_BLOB,      DAL_TYPE_TEXT};
     if (size < 1) return 0;
     size_t ncols = data[0] % 8 + 1, pos = 1;
     dal_engine engine;
@@ -40,7 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         col->type = kinds[kind & 7];
         col->maybe_json = (kind & 0x40) != 0;
         col->null = (kind & 0x20) != 0;
-        col->c_type = col->type == DAL_TYPE_DOUBLE ? SQL_C_DOUBLE : col->type == DAL_TYPE_BLOB ? SQL_C_BINARY : SQL_C_CHAR;
+        col->c_type = col->type == DAL_TYPE_DOUBLE ? SQL_C_DOUBLE
+                      : col->type == DAL_TYPE_BLOB ? SQL_C_BINARY
+                                                   : SQL_C_CHAR;
         values[i] = malloc(len + 1);
         memcpy(values[i], data + pos, len);
         values[i][len] = '\0';
@@ -62,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(v);
     }
     dal__buf_free(&out);
-    for (size_t i = 0; i < ncols; i++) free(values[i]);
+    for (size_t i = 0; i < ncols; i++)
+        free(values[i]);
     return 0;
 }

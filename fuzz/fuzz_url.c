@@ -28,11 +28,13 @@ static int attributes(const char *s)
         s += kn + 1;
         if (*s == '{') {
             s++;
-            while (*s && !(s[0] == '}' && s[1] != '}')) s += s[0] == '}' ? 2 : 1;
+            while (*s && !(s[0] == '}' && s[1] != '}'))
+                s += s[0] == '}' ? 2 : 1;
             if (*s != '}') return -1;
             s++;
         } else {
-            while (*s && *s != ';') s++;
+            while (*s && *s != ';')
+                s++;
         }
         if (*s == ';') s++;
         n++;

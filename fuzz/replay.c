@@ -43,7 +43,8 @@ static int run(const char *path, int *count)
 int main(int argc, char **argv)
 {
     int count = 0, rc = 0;
-    for (int i = 1; i < argc; i++) rc |= run(argv[i], &count);
+    for (int i = 1; i < argc; i++)
+        rc |= run(argv[i], &count);
     printf("%d inputs replayed\n", count);
     return rc;
 }

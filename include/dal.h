@@ -3,12 +3,12 @@
 #ifndef DAL_H
 #define DAL_H
 
-#include "dal/version.h"
-#include "dal/export.h"
-#include "dal/error.h"
 #include "dal/engine.h"
-#include "dal/session.h"
-#include "dal/scope.h"
+#include "dal/error.h"
+#include "dal/export.h"
 #include "dal/json.h"
+#include "dal/scope.h"
+#include "dal/session.h"
+#include "dal/version.h"
 
 #endif

@@ -24,7 +24,10 @@ long dal__alloc_fail_after(long n)
 
 void *dal__malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
 
-void *dal__calloc(size_t count, size_t n) { return should_fail() ? NULL : calloc(count ? count : 1, n ? n : 1); }
+void *dal__calloc(size_t count, size_t n)
+{
+    return should_fail() ? NULL : calloc(count ? count : 1, n ? n : 1);
+}
 
 void *dal__realloc(void *p, size_t n) { return should_fail() ? NULL : realloc(p, n ? n : 1); }
 
@@ -46,6 +49,7 @@ void dal__free_secret(char *s)
 {
     if (!s) return;
     volatile char *p = s;
-    while (*p) *p++ = 0;
+    while (*p)
+        *p++ = 0;
     free(s);
 }

@@ -9,7 +9,7 @@
 #include "engine_internal.h"
 #include "error_internal.h"
 
-#define DAL__BLOCK_ROWS 128
+#define DAL__BLOCK_ROWS      128
 #define DAL__BLOCK_WIDTH_MIN 32
 #define DAL__BLOCK_WIDTH_MAX 512
 
@@ -46,10 +46,12 @@ void dal__block_bind(dal_result *r)
             if (!block || !ind) goto fallback;
             col->width = width;
         }
-        if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), col->c_type, col->block, (SQLLEN)width, col->ind)))
+        if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), col->c_type, col->block,
+                                     (SQLLEN)width, col->ind)))
             goto fallback;
     }
-    if (!DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0)) ||
+    if (!DAL__ODBC_OK(
+            SQLSetStmtAttr(h, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0)) ||
         !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)DAL__BLOCK_ROWS, 0)) ||
         !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROWS_FETCHED_PTR, &r->fetched, 0)))
         goto fallback;
@@ -105,8 +107,10 @@ int dal__block_next(dal_result *r, dal_error *err)
             continue;
         }
         /* Longer than the bound width: read the whole value again. */
-        if (!positioned && !DAL__ODBC_OK(SQLSetPos(st->h, (SQLSETPOSIROW)(k + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
-            dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "positioning in a rowset failed", &local);
+        if (!positioned && !DAL__ODBC_OK(SQLSetPos(st->h, (SQLSETPOSIROW)(k + 1), SQL_POSITION,
+                                                   SQL_LOCK_NO_CHANGE))) {
+            dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "positioning in a rowset failed",
+                            &local);
             return fail(r, &local, err);
         }
         positioned = true;

@@ -9,7 +9,8 @@ int dal__buf_reserve(dal__buf *b, size_t extra)
     if (b->failed) return -1;
     if (b->len + extra + 1 <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1) cap *= 2;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
     char *p = dal__realloc(b->data, cap);
     if (!p) {
         b->failed = 1;
@@ -43,7 +44,8 @@ void dal__buf_free(dal__buf *b)
 {
     if (b->data) {
         volatile char *p = b->data;
-        for (size_t i = 0; i < b->cap; i++) p[i] = 0;
+        for (size_t i = 0; i < b->cap; i++)
+            p[i] = 0;
     }
     dal__free(b->data);
     memset(b, 0, sizeof *b);

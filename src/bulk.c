@@ -35,7 +35,8 @@ static int build_sql(dal__buf *b, const char *table, const char *const *columns,
     dal__buf_puts(b, ") VALUES ");
     for (size_t r = 0; r < rows; r++) {
         dal__buf_puts(b, r ? ",(" : "(");
-        for (size_t c = 0; c < ncols; c++) dal__buf_puts(b, c ? ",?" : "?");
+        for (size_t c = 0; c < ncols; c++)
+            dal__buf_puts(b, c ? ",?" : "?");
         dal__buf_putc(b, ')');
     }
     return b->failed ? dal__error_nomem(err) : DAL_OK;
@@ -52,7 +53,8 @@ int dal_session_insert_many(dal_session *s, const char *table, const char *const
     if (ncols == 0 || !columns) return dal__error_set(err, DAL_EMISUSE, "no columns given");
     for (size_t c = 0; c < ncols; c++)
         if (!plain_identifier(columns[c]))
-            return dal__error_set(err, DAL_EMISUSE, "column %zu: name must be a plain identifier", c);
+            return dal__error_set(err, DAL_EMISUSE, "column %zu: name must be a plain identifier",
+                                  c);
     if (nrows == 0) return DAL_OK;
     if (!values) return dal__error_set(err, DAL_EMISUSE, "values is NULL");
 
@@ -61,8 +63,8 @@ int dal_session_insert_many(dal_session *s, const char *table, const char *const
     if (!(d->caps & DAL__CAP_MULTIROW_INSERT)) per_batch = 1;
     if (per_batch * ncols > (size_t)d->max_params) per_batch = (size_t)d->max_params / ncols;
     if (per_batch == 0)
-        return dal__error_set(err, DAL_ERANGE, "%zu columns exceed the %d parameters %s allows", ncols,
-                              d->max_params, d->name);
+        return dal__error_set(err, DAL_ERANGE, "%zu columns exceed the %d parameters %s allows",
+                              ncols, d->max_params, d->name);
 
     dal__buf sql = {0};
     size_t prepared_rows = 0;
@@ -70,7 +72,8 @@ int dal_session_insert_many(dal_session *s, const char *table, const char *const
     int rc = DAL_OK;
     for (size_t first = 0; first < nrows && !rc; first += per_batch) {
         size_t rows = nrows - first < per_batch ? nrows - first : per_batch;
-        if (rows != prepared_rows && (rc = build_sql(&sql, table, columns, ncols, rows, err))) break;
+        if (rows != prepared_rows && (rc = build_sql(&sql, table, columns, ncols, rows, err)))
+            break;
         prepared_rows = rows;
         int64_t n = 0;
         dal_error local = DAL_ERROR_INIT;

@@ -80,8 +80,8 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         dal__engine_target(e, target, sizeof target);
         snprintf(context, sizeof context, "cannot connect to %s", target);
         dal_error local = DAL_ERROR_INIT;
-        int code = dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, e->url.password,
-                                   &local);
+        int code =
+            dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, e->url.password, &local);
         if (code != DAL_EDRIVER && code != DAL_ENOMEM) local.code = DAL_ECONNECT;
         pthread_mutex_lock(&driver_manager_lock);
         SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
@@ -107,7 +107,8 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
 void dal__conn_close(dal__conn *c)
 {
     if (!c) return;
-    for (int i = 0; i < c->ncache; i++) dal__stmt_free(c->cache[i]);
+    for (int i = 0; i < c->ncache; i++)
+        dal__stmt_free(c->cache[i]);
     dal__free(c->cache);
     if (!c->broken && c->manual) SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
     pthread_mutex_lock(&driver_manager_lock);
@@ -153,7 +154,8 @@ bool dal__conn_ping(dal__conn *c)
 static uint64_t hash_sql(const char *s)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h;
 }
 
@@ -162,7 +164,8 @@ void dal__stmt_free(dal_stmt *st)
     if (!st) return;
     dal__result_free(&st->result);
     if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);
-    for (SQLSMALLINT i = 0; i < st->nparams; i++) dal__free(st->params[i].text);
+    for (SQLSMALLINT i = 0; i < st->nparams; i++)
+        dal__free(st->params[i].text);
     dal__free(st->params);
     dal__free(st->sql);
     dal__free(st);

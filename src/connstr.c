@@ -49,7 +49,8 @@ void dal__connstr_put_defaults(dal__buf *out, const dal__url *u, const char *con
 void dal__connstr_put_params(dal__buf *out, const dal__url *u, const char *const *defaults)
 {
     dal__connstr_put_defaults(out, u, defaults);
-    for (size_t i = 0; i < u->nparams; i++) dal__connstr_put(out, u->params[i].key, u->params[i].value);
+    for (size_t i = 0; i < u->nparams; i++)
+        dal__connstr_put(out, u->params[i].key, u->params[i].value);
 }
 
 void dal__connstr_put_server(dal__buf *out, const dal__url *u, const dal__dialect *d)

@@ -112,7 +112,8 @@ int dal__parse_timestamp(const char *s, int64_t *us)
                 p++;
             }
             if (n == 0) return DAL_ETYPE;
-            for (; n < 6; n++) frac *= 10;
+            for (; n < 6; n++)
+                frac *= 10;
         }
     }
     int64_t offset = 0;
@@ -126,7 +127,8 @@ int dal__parse_timestamp(const char *s, int64_t *us)
         offset = sign * (oh * 3600 + om * 60);
     }
     if (*p) return DAL_ETYPE;
-    int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    int64_t secs =
+        days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - offset;
     *us = secs * 1000000 + frac;
     return 0;
 }
@@ -146,8 +148,9 @@ void dal__format_timestamp(int64_t us, bool iso, char *buf, size_t n)
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, n, "%04lld-%02u-%02u%c%02d:%02d:%02d.%06lld%s", (long long)y, m, d, iso ? 'T' : ' ',
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (long long)frac, iso ? "Z" : "");
+    snprintf(buf, n, "%04lld-%02u-%02u%c%02d:%02d:%02d.%06lld%s", (long long)y, m, d,
+             iso ? 'T' : ' ', (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
+             (long long)frac, iso ? "Z" : "");
 }
 
 void dal__format_double(double d, char *buf, size_t n)

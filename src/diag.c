@@ -35,7 +35,8 @@ static void mask_secret(const char *s, char *out, size_t cap, const char *secret
     size_t n = secret ? strlen(secret) : 0, k = 0;
     while (*s && k + 1 < cap) {
         if (n && !strncmp(s, secret, n)) {
-            for (const char *m = "***"; *m && k + 1 < cap; m++) out[k++] = *m;
+            for (const char *m = "***"; *m && k + 1 < cap; m++)
+                out[k++] = *m;
             s += n;
         } else {
             char ch = *s++;

@@ -20,7 +20,8 @@ int dal__installed_drivers(dal__buf *names, dal_error *err)
     SQLCHAR name[256], attrs[1024];
     SQLSMALLINT nlen, alen;
     SQLUSMALLINT dir = SQL_FETCH_FIRST;
-    while (DAL__ODBC_OK(SQLDrivers(env, dir, name, sizeof name, &nlen, attrs, sizeof attrs, &alen))) {
+    while (
+        DAL__ODBC_OK(SQLDrivers(env, dir, name, sizeof name, &nlen, attrs, sizeof attrs, &alen))) {
         dal__buf_append(names, name, strlen((char *)name) + 1);
         dir = SQL_FETCH_NEXT;
     }
@@ -50,7 +51,8 @@ int dal__resolve_driver(const dal__dialect *d, const char *wanted, char **out, d
             return dal__error_set(err, DAL_EDRIVER, "ODBC driver library %s not found", wanted);
         return (*out = dal__strdup(wanted)) ? DAL_OK : dal__error_nomem(err);
     }
-    if (!wanted && !d->odbc_drivers) return (*out = dal__strdup("")) ? DAL_OK : dal__error_nomem(err);
+    if (!wanted && !d->odbc_drivers)
+        return (*out = dal__strdup("")) ? DAL_OK : dal__error_nomem(err);
     dal__buf names = {0};
     int rc = dal__installed_drivers(&names, err);
     if (rc) return rc;
@@ -69,8 +71,8 @@ int dal__resolve_driver(const dal__dialect *d, const char *wanted, char **out, d
     describe(&names, installed, sizeof installed);
     dal__buf_free(&names);
     if (wanted)
-        return dal__error_set(err, DAL_EDRIVER,
-                              "ODBC driver '%s' is not installed (installed: %s)", wanted, installed);
+        return dal__error_set(err, DAL_EDRIVER, "ODBC driver '%s' is not installed (installed: %s)",
+                              wanted, installed);
     size_t k = 0;
     for (const char *const *n = d->odbc_drivers; *n && k < sizeof tried; n++)
         k += (size_t)snprintf(tried + k, sizeof tried - k, "%s%s", k ? ", " : "", *n);

@@ -42,8 +42,12 @@ static void apply_options(dal_engine *e, const dal_engine_options *opts)
     if (!opts) opts = &d;
     const dal__url *u = &e->url;
     e->pool_size = u->has_pool_size ? u->pool_size : opts->pool_size > 0 ? opts->pool_size : 1;
-    e->max_overflow = u->has_max_overflow ? u->max_overflow : opts->max_overflow >= 0 ? opts->max_overflow : 0;
-    e->pool_timeout = u->has_pool_timeout ? u->pool_timeout : opts->pool_timeout >= 0 ? opts->pool_timeout : 0;
+    e->max_overflow = u->has_max_overflow       ? u->max_overflow
+                      : opts->max_overflow >= 0 ? opts->max_overflow
+                                                : 0;
+    e->pool_timeout = u->has_pool_timeout       ? u->pool_timeout
+                      : opts->pool_timeout >= 0 ? opts->pool_timeout
+                                                : 0;
     e->pool_recycle = u->has_pool_recycle ? u->pool_recycle : opts->pool_recycle;
     e->ping_idle = u->has_ping_idle ? u->ping_idle : opts->ping_idle;
     e->statement_cache = opts->statement_cache >= 0 ? opts->statement_cache : 0;

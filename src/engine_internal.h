@@ -27,11 +27,11 @@ typedef struct dal__column {
     bool maybe_json;    /* psqlODBC names json/jsonb (and arrays...) "unknown" */
     SQLULEN size;       /* the size the driver describes (not trusted) */
     bool null;
-    double d;           /* SQL_C_DOUBLE value */
-    const char *ptr;    /* the current text (NUL-terminated) or blob bytes */
+    double d;        /* SQL_C_DOUBLE value */
+    const char *ptr; /* the current text (NUL-terminated) or blob bytes */
     size_t len;
-    dal__buf data;      /* where ptr points unless it points into block */
-    char *block;        /* bound row array (block fetch), width bytes a row */
+    dal__buf data; /* where ptr points unless it points into block */
+    char *block;   /* bound row array (block fetch), width bytes a row */
     SQLLEN *ind;
     size_t width;
 } dal__column;
@@ -43,8 +43,8 @@ struct dal_result {
     size_t ncols, cap;
     bool open;
     bool on_row;
-    bool done;      /* the driver said there are no more rows */
-    bool block;     /* columns are bound to row arrays (block.c) */
+    bool done;       /* the driver said there are no more rows */
+    bool block;      /* columns are bound to row arrays (block.c) */
     SQLULEN fetched; /* rows in the current rowset */
     SQLULEN pos;     /* the current row in it */
 };
@@ -73,9 +73,9 @@ struct dal_stmt {
     SQLSMALLINT nparams;
     dal__param *params;
     uint64_t last_used;
-    bool cached;     /* lives in conn->cache (else freed when closed) */
-    bool plain_read; /* a plain SELECT (see txn.c) */
-    bool implicit;   /* taken by dal_session_query: released with its result */
+    bool cached;             /* lives in conn->cache (else freed when closed) */
+    bool plain_read;         /* a plain SELECT (see txn.c) */
+    bool implicit;           /* taken by dal_session_query: released with its result */
     dal_stmt *next_uncached; /* the session's list of uncached statements */
     dal_result result;
 };
@@ -96,9 +96,9 @@ struct dal__conn {
 struct dal_session {
     dal_engine *engine;
     dal__conn *conn;
-    bool in_txn;     /* a statement ran since the last commit/rollback */
-    int nested;      /* savepoint depth */
-    int held;        /* statements this session holds (prepared or with a result) */
+    bool in_txn;        /* a statement ran since the last commit/rollback */
+    int nested;         /* savepoint depth */
+    int held;           /* statements this session holds (prepared or with a result) */
     dal_stmt *uncached; /* held statements outside the cache (freed on release) */
     dal_error last_error;
     dal_session *next_free;

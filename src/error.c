@@ -8,7 +8,7 @@ const char *dal_strerror(int code)
 {
     switch (code) {
     case DAL_OK: return "success";
-#define DAL__XX(name, value, text) \
+#define DAL__XX(name, value, text)                                                                 \
     case DAL_##name: return text;
         DAL_ERRNO_MAP(DAL__XX)
 #undef DAL__XX
@@ -20,7 +20,7 @@ const char *dal_code_name(int code)
 {
     switch (code) {
     case DAL_OK: return "OK";
-#define DAL__XX(name, value, text) \
+#define DAL__XX(name, value, text)                                                                 \
     case DAL_##name: return #name;
         DAL_ERRNO_MAP(DAL__XX)
 #undef DAL__XX

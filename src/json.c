@@ -19,7 +19,8 @@ char *dal_json_serialize(const json_t *value, dal_error *err)
     dal__buf b = {0};
     if (dal__json_write(&b, value) != 0) {
         dal__buf_free(&b);
-        dal__error_set(err, DAL_EJSON, "JSON value nests deeper than %d levels or holds invalid UTF-8",
+        dal__error_set(err, DAL_EJSON,
+                       "JSON value nests deeper than %d levels or holds invalid UTF-8",
                        DAL__JSON_MAX_DEPTH);
         return NULL;
     }
@@ -44,7 +45,8 @@ json_t *dal_json_deserialize(const char *text, dal_error *err)
     if (!v && json_error_code(&je) == json_error_numeric_overflow)
         v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
     if (!v)
-        dal__error_set(err, DAL_EJSON, "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
+        dal__error_set(err, DAL_EJSON, "invalid JSON at line %d, column %d: %s", je.line, je.column,
+                       je.text);
     return v;
 }
 
@@ -115,7 +117,8 @@ int dal_result_row_json(dal_result *r, json_t **out, dal_error *err)
     if (!rc) {
         json_error_t je;
         *out = json_loadb(b.data, b.len, JSON_ALLOW_NUL, &je);
-        if (!*out) rc = dal__error_set(err, DAL_EJSON, "row is not representable as JSON: %s", je.text);
+        if (!*out)
+            rc = dal__error_set(err, DAL_EJSON, "row is not representable as JSON: %s", je.text);
     }
     dal__buf_free(&b);
     return rc;
@@ -125,7 +128,8 @@ int dal_result_export_json(dal_result *r, dal_json_format format, dal_write_fn w
                            uint64_t *rows, dal_error *err)
 {
     if (rows) *rows = 0;
-    if (!r || !r->open || !write) return dal__error_set(err, DAL_EMISUSE, "result closed or no write function");
+    if (!r || !r->open || !write)
+        return dal__error_set(err, DAL_EMISUSE, "result closed or no write function");
     dal__buf b = {0};
     uint64_t n = 0;
     int rc;
@@ -146,7 +150,8 @@ int dal_result_export_json(dal_result *r, dal_json_format format, dal_write_fn w
     if (rc == DAL_DONE) {
         rc = DAL_OK;
         if (format == DAL_JSON_ARRAY) dal__buf_puts(&b, "]\n");
-        if (b.failed) rc = dal__error_nomem(err);
+        if (b.failed)
+            rc = dal__error_nomem(err);
         else if (b.len && write(ctx, b.data, b.len))
             rc = dal__error_set(err, DAL_EODBC, "the write function failed");
     }

@@ -121,8 +121,10 @@ static void release_slot(dal__pool *p)
 {
     pthread_mutex_lock(&p->lock);
     p->out--;
-    if (!hand_to_waiter(p, NULL)) p->open--;
-    else p->out++;
+    if (!hand_to_waiter(p, NULL))
+        p->open--;
+    else
+        p->out++;
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -33,7 +33,8 @@ static void classify_column(dal__column *col, const char *type_name)
     case SQL_DATE: col->type = DAL_TYPE_TIMESTAMP, col->c_type = SQL_C_CHAR; break;
     default: col->type = DAL_TYPE_TEXT, col->c_type = SQL_C_CHAR; break;
     }
-    if (col->type == DAL_TYPE_TEXT && (!strcasecmp(type_name, "json") || !strcasecmp(type_name, "jsonb")))
+    if (col->type == DAL_TYPE_TEXT &&
+        (!strcasecmp(type_name, "json") || !strcasecmp(type_name, "jsonb")))
         col->type = DAL_TYPE_JSON;
     col->maybe_json = col->type == DAL_TYPE_JSON || !strcasecmp(type_name, "unknown");
 }
@@ -51,13 +52,15 @@ static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
     for (SQLSMALLINT i = 0; i < n; i++) {
         dal__column *col = &r->cols[i];
         SQLSMALLINT nlen, digits, nullable;
-        SQLRETURN sr = SQLDescribeCol(st->h, (SQLUSMALLINT)(i + 1), (SQLCHAR *)col->name,
-                                      sizeof col->name, &nlen, &col->sql_type, &col->size, &digits, &nullable);
+        SQLRETURN sr =
+            SQLDescribeCol(st->h, (SQLUSMALLINT)(i + 1), (SQLCHAR *)col->name, sizeof col->name,
+                           &nlen, &col->sql_type, &col->size, &digits, &nullable);
         if (!DAL__ODBC_OK(sr))
-            return dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "describing a column failed", err);
+            return dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "describing a column failed",
+                                   err);
         char type_name[64] = "";
-        SQLColAttribute(st->h, (SQLUSMALLINT)(i + 1), SQL_DESC_TYPE_NAME, type_name, sizeof type_name,
-                        NULL, NULL);
+        SQLColAttribute(st->h, (SQLUSMALLINT)(i + 1), SQL_DESC_TYPE_NAME, type_name,
+                        sizeof type_name, NULL, NULL);
         classify_column(col, type_name);
     }
     r->ncols = (size_t)n;
@@ -69,7 +72,8 @@ int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err)
 {
     SQLSMALLINT n = 0;
     if (!DAL__ODBC_OK(SQLNumResultCols(st->h, &n))) {
-        int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading the result failed", err);
+        int rc =
+            dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading the result failed", err);
         SQLFreeStmt(st->h, SQL_CLOSE);
         return rc;
     }
@@ -117,7 +121,8 @@ int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_er
         SQLRETURN sr = SQLGetData(r->stmt->h, i, col->c_type, b->data + b->len, avail, &ind);
         if (sr == SQL_NO_DATA) break;
         if (!DAL__ODBC_OK(sr))
-            return dal__conn_error(r->stmt->conn, SQL_HANDLE_STMT, r->stmt->h, "reading a column failed", err);
+            return dal__conn_error(r->stmt->conn, SQL_HANDLE_STMT, r->stmt->h,
+                                   "reading a column failed", err);
         if (ind == SQL_NULL_DATA) {
             col->null = true;
             return DAL_OK;
@@ -163,7 +168,8 @@ int dal_result_next(dal_result *r, dal_error *err)
             SQLLEN ind = 0;
             sr = SQLGetData(st->h, (SQLUSMALLINT)(i + 1), SQL_C_DOUBLE, &col->d, 0, &ind);
             rc = DAL__ODBC_OK(sr) ? DAL_OK
-                                  : dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading a column failed", &local);
+                                  : dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h,
+                                                    "reading a column failed", &local);
             col->null = ind == SQL_NULL_DATA;
         } else {
             rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, &local);
@@ -218,7 +224,8 @@ static int column(dal_result *r, size_t i, dal__column **out, dal_error *err)
     if (!r || !r->open || !r->on_row)
         return dal__error_set(err, DAL_EMISUSE, "no current row (call dal_result_next first)");
     if (i >= r->ncols)
-        return dal__error_set(err, DAL_ERANGE, "column index %zu out of range (%zu columns)", i, r->ncols);
+        return dal__error_set(err, DAL_ERANGE, "column index %zu out of range (%zu columns)", i,
+                              r->ncols);
     if (r->cols[i].null)
         return dal__error_set(err, DAL_ENULL, "column %zu (%s) is NULL", i, r->cols[i].name);
     *out = &r->cols[i];
@@ -228,7 +235,8 @@ static int column(dal_result *r, size_t i, dal__column **out, dal_error *err)
 static int conversion_error(int code, const dal__column *col, const char *want, dal_error *err)
 {
     if (code == DAL_ERANGE)
-        return dal__error_set(err, DAL_ERANGE, "column %s: value out of range for %s", col->name, want);
+        return dal__error_set(err, DAL_ERANGE, "column %s: value out of range for %s", col->name,
+                              want);
     return dal__error_set(err, DAL_ETYPE, "column %s: value is not %s", col->name, want);
 }
 
@@ -323,9 +331,11 @@ int dal_result_json(dal_result *r, size_t i, json_t **out, dal_error *err)
     if (rc) return rc;
     dal_engine *e = r->stmt->conn->engine;
     dal_error local = DAL_ERROR_INIT;
-    *out = e->json_deserialize ? e->json_deserialize(text, &local) : dal_json_deserialize(text, &local);
+    *out = e->json_deserialize ? e->json_deserialize(text, &local)
+                               : dal_json_deserialize(text, &local);
     if (!*out) {
-        if (!local.code) dal__error_set(&local, DAL_EJSON, "column %s: invalid JSON", r->cols[i].name);
+        if (!local.code)
+            dal__error_set(&local, DAL_EJSON, "column %s: invalid JSON", r->cols[i].name);
         return dal__error_copy(err, &local);
     }
     return DAL_OK;
@@ -341,9 +351,9 @@ static int index_of(dal_result *r, const char *name, size_t *i, dal_error *err)
 }
 
 #define BY_NAME(getter, T)                                                                         \
-    int getter##_by_name(dal_result *r, const char *name, T *out, dal_error *err)                 \
+    int getter##_by_name(dal_result *r, const char *name, T *out, dal_error *err)                  \
     {                                                                                              \
-        size_t i = 0;                                                                                \
+        size_t i = 0;                                                                              \
         int rc = index_of(r, name, &i, err);                                                       \
         return rc ? rc : getter(r, i, out, err);                                                   \
     }
@@ -353,14 +363,16 @@ BY_NAME(dal_result_bool, bool)
 BY_NAME(dal_result_timestamp_us, int64_t)
 BY_NAME(dal_result_json, json_t *)
 
-int dal_result_text_by_name(dal_result *r, const char *name, const char **out, size_t *len, dal_error *err)
+int dal_result_text_by_name(dal_result *r, const char *name, const char **out, size_t *len,
+                            dal_error *err)
 {
     size_t i = 0;
     int rc = index_of(r, name, &i, err);
     return rc ? rc : dal_result_text(r, i, out, len, err);
 }
 
-int dal_result_blob_by_name(dal_result *r, const char *name, const void **out, size_t *len, dal_error *err)
+int dal_result_blob_by_name(dal_result *r, const char *name, const void **out, size_t *len,
+                            dal_error *err)
 {
     size_t i = 0;
     int rc = index_of(r, name, &i, err);

@@ -38,7 +38,8 @@ static void end_scope(scope_stack *st);
 static void thread_exit(void *arg)
 {
     scope_stack *st = arg;
-    while (st->top) end_scope(st);
+    while (st->top)
+        end_scope(st);
     dal__free(st->spare);
     dal__free(st);
 }

@@ -15,10 +15,10 @@ static int fail(dal_session *s, const dal_error *local, dal_error *err)
 
 #define CHECK_SESSION(s, err)                                                                      \
     do {                                                                                           \
-        if (!(s)) return dal__error_set(err, DAL_EMISUSE, "session is NULL");                     \
+        if (!(s)) return dal__error_set(err, DAL_EMISUSE, "session is NULL");                      \
         if (!(s)->conn)                                                                            \
             return dal__error_set(err, DAL_EDISCONNECTED,                                          \
-                                  "session lost its connection: close it and open another");      \
+                                  "session lost its connection: close it and open another");       \
     } while (0)
 
 int dal_session_open(dal_engine *e, dal_session **out, dal_error *err)
@@ -36,7 +36,8 @@ static void release_statements(dal_session *s)
     dal__conn *c = s->conn;
     for (int i = 0; i < c->ncache && s->held; i++)
         if (c->cache[i]->session == s) dal__stmt_release(c->cache[i]);
-    while (s->uncached) dal__stmt_release(s->uncached);
+    while (s->uncached)
+        dal__stmt_release(s->uncached);
 }
 
 void dal_session_close(dal_session *s)
@@ -88,7 +89,8 @@ int dal_session_rollback(dal_session *s, dal_error *err)
 static int savepoint(dal_session *s, const char *verb, int depth, dal_error *err)
 {
     if (!(s->engine->dialect->caps & DAL__CAP_SAVEPOINTS))
-        return dal__error_set(err, DAL_EMISUSE, "%s does not support savepoints", s->engine->dialect->name);
+        return dal__error_set(err, DAL_EMISUSE, "%s does not support savepoints",
+                              s->engine->dialect->name);
     char sql[64];
     snprintf(sql, sizeof sql, "%s dal_sp_%d", verb, depth);
     int rc = dal__txn_before(s, false, err);
@@ -160,8 +162,8 @@ static bool move_to_fresh_connection(dal_session *s)
     return true;
 }
 
-static int run(dal_session *s, const char *sql, const dal_value *params, size_t n,
-               dal_result **out, int64_t *rows_affected, dal_error *err)
+static int run(dal_session *s, const char *sql, const dal_value *params, size_t n, dal_result **out,
+               int64_t *rows_affected, dal_error *err)
 {
     CHECK_SESSION(s, err);
     for (int attempt = 0;; attempt++) {

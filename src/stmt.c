@@ -65,14 +65,16 @@ static int bind_one(dal_stmt *st, SQLUSMALLINT i, const dal_value *v, dal_error 
             return dal__error_set(err, DAL_EMISUSE, "parameter %u: text pointer is NULL", i);
         len = v->u.bytes.len;
         c_type = SQL_C_CHAR, sql_type = len > DAL__LONG_DATA ? SQL_LONGVARCHAR : SQL_VARCHAR;
-        size = len ? len : 1, ptr = (SQLPOINTER)(v->u.bytes.ptr ? v->u.bytes.ptr : ""), ind = (SQLLEN)len;
+        size = len ? len : 1, ptr = (SQLPOINTER)(v->u.bytes.ptr ? v->u.bytes.ptr : ""),
+        ind = (SQLLEN)len;
         break;
     case DAL_TYPE_BLOB:
         if (!v->u.bytes.ptr && v->u.bytes.len)
             return dal__error_set(err, DAL_EMISUSE, "parameter %u: blob pointer is NULL", i);
         len = v->u.bytes.len;
         c_type = SQL_C_BINARY, sql_type = len > DAL__LONG_DATA ? SQL_LONGVARBINARY : SQL_VARBINARY;
-        size = len ? len : 1, ptr = (SQLPOINTER)(v->u.bytes.ptr ? v->u.bytes.ptr : ""), ind = (SQLLEN)len;
+        size = len ? len : 1, ptr = (SQLPOINTER)(v->u.bytes.ptr ? v->u.bytes.ptr : ""),
+        ind = (SQLLEN)len;
         break;
     case DAL_TYPE_JSON:
         if ((rc = json_text(st, p, v->u.json, &len, err))) return rc;
@@ -88,7 +90,8 @@ static int bind_one(dal_stmt *st, SQLUSMALLINT i, const dal_value *v, dal_error 
         break;
     }
     default:
-        return dal__error_set(err, DAL_ETYPE, "parameter %u: unknown value type %d", i, (int)v->type);
+        return dal__error_set(err, DAL_ETYPE, "parameter %u: unknown value type %d", i,
+                              (int)v->type);
     }
     p->ind = ind;
     /* Fixed-size values live in p->v: rebinding is needed only on a change. */
@@ -110,8 +113,9 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
                   int64_t *rows_affected, dal_error *err)
 {
     if (n != (size_t)st->nparams)
-        return dal__error_set(err, DAL_EMISUSE, "statement has %d parameter markers, %zu values given",
-                              st->nparams, n);
+        return dal__error_set(err, DAL_EMISUSE,
+                              "statement has %d parameter markers, %zu values given", st->nparams,
+                              n);
     if (n && !params) return dal__error_set(err, DAL_EMISUSE, "params is NULL");
     dal__stmt_close_cursor(st);
     if (!st->h && dal__stmt_reprepare(st, err)) return err && err->code ? err->code : DAL_EODBC;
@@ -145,11 +149,13 @@ int dal__stmt_reprepare(dal_stmt *st, dal_error *err)
 {
     if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);
     st->h = NULL;
-    for (SQLSMALLINT i = 0; i < st->nparams; i++) st->params[i].c_type = 0; /* bind again */
-    st->result.ncols = 0;                                                  /* describe again */
+    for (SQLSMALLINT i = 0; i < st->nparams; i++)
+        st->params[i].c_type = 0; /* bind again */
+    st->result.ncols = 0;         /* describe again */
     SQLHSTMT h;
     if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, st->conn->dbc, &h)))
-        return dal__conn_error(st->conn, SQL_HANDLE_DBC, st->conn->dbc, "cannot allocate a statement", err);
+        return dal__conn_error(st->conn, SQL_HANDLE_DBC, st->conn->dbc,
+                               "cannot allocate a statement", err);
     if (!DAL__ODBC_OK(SQLPrepare(h, (SQLCHAR *)st->sql, SQL_NTS))) {
         int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, h, "prepare failed", err);
         SQLFreeHandle(SQL_HANDLE_STMT, h);
@@ -167,8 +173,8 @@ void dal__stmt_close_cursor(dal_stmt *st)
     r->on_row = false;
     /* The driver streams (and has the quirk) only for parameterless
      * statements outside a transaction. */
-    bool drain = (st->conn->engine->dialect->caps & DAL__CAP_DRAIN_CURSOR) && !r->done && r->ncols > 0 &&
-                 st->nparams == 0 && !st->conn->manual;
+    bool drain = (st->conn->engine->dialect->caps & DAL__CAP_DRAIN_CURSOR) && !r->done &&
+                 r->ncols > 0 && st->nparams == 0 && !st->conn->manual;
     /* Usually one more fetch reaches the end (single-row queries); if not,
      * the statement is prepared again before its next execution. */
     if (drain && SQLFetch(st->h) != SQL_NO_DATA) {

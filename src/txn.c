@@ -19,7 +19,8 @@
 static const char *skip_noise(const char *p)
 {
     for (;;) {
-        while (isspace((unsigned char)*p) || *p == '(') p++;
+        while (isspace((unsigned char)*p) || *p == '(')
+            p++;
         if (p[0] == '-' && p[1] == '-') {
             p += strcspn(p, "\n");
         } else if (p[0] == '/' && p[1] == '*') {
@@ -49,7 +50,8 @@ static bool has_keyword(const char *sql, const char *kw)
 bool dal__sql_is_plain_read(const char *sql)
 {
     const char *p = skip_noise(sql);
-    if (strncasecmp(p, "SELECT", 6) != 0 || isalnum((unsigned char)p[6]) || p[6] == '_') return false;
+    if (strncasecmp(p, "SELECT", 6) != 0 || isalnum((unsigned char)p[6]) || p[6] == '_')
+        return false;
     /* Locking reads must hold their locks; SELECT INTO creates a table. */
     static const char *const writes[] = {"FOR", "INTO", "NEXTVAL", "SETVAL"};
     for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
@@ -60,11 +62,13 @@ bool dal__sql_is_plain_read(const char *sql)
 int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
 {
     if (c->manual == manual) return DAL_OK;
-    SQLRETURN sr = SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT,
-                                     (SQLPOINTER)(uintptr_t)(manual ? SQL_AUTOCOMMIT_OFF : SQL_AUTOCOMMIT_ON), 0);
+    SQLRETURN sr = SQLSetConnectAttr(
+        c->dbc, SQL_ATTR_AUTOCOMMIT,
+        (SQLPOINTER)(uintptr_t)(manual ? SQL_AUTOCOMMIT_OFF : SQL_AUTOCOMMIT_ON), 0);
     if (!DAL__ODBC_OK(sr))
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc,
-                               manual ? "cannot turn autocommit off" : "cannot turn autocommit on", err);
+                               manual ? "cannot turn autocommit off" : "cannot turn autocommit on",
+                               err);
     c->manual = manual;
     return DAL_OK;
 }

@@ -53,8 +53,8 @@ static int decode(span s, const char *part, char **out, dal_error *err)
         }
         if (c < 0x20 || c == 0x7f) {
             dal__free(d);
-            return dal__error_set(err, DAL_EURL, "control character in the %s at offset %zu",
-                                  part, s.off + i);
+            return dal__error_set(err, DAL_EURL, "control character in the %s at offset %zu", part,
+                                  s.off + i);
         }
         d[k++] = (char)c;
     }
@@ -82,8 +82,8 @@ static int parse_port(span s, int *port, dal_error *err)
     long v = 0;
     for (size_t i = 0; i < s.n; i++) {
         if (!isdigit((unsigned char)s.p[i]) || s.n > 5)
-            return dal__error_set(err, DAL_EURL, "port must be a number from 1 to 65535 (offset %zu)",
-                                  s.off);
+            return dal__error_set(err, DAL_EURL,
+                                  "port must be a number from 1 to 65535 (offset %zu)", s.off);
         v = v * 10 + (s.p[i] - '0');
     }
     if (v < 1 || v > 65535)
@@ -129,8 +129,7 @@ static int parse_authority(span s, dal__url *u, dal_error *err)
         size_t un = colon ? (size_t)(colon - ui.p) : ui.n;
         int rc = decode(sub(ui, 0, un), "user name", &u->user, err);
         if (rc) return rc;
-        if (colon && (rc = decode(sub(ui, un + 1, ui.n), "password", &u->password, err)))
-            return rc;
+        if (colon && (rc = decode(sub(ui, un + 1, ui.n), "password", &u->password, err))) return rc;
         s = sub(s, (size_t)(at - s.p) + 1, s.n);
     }
     return parse_hostport(s, u, err);
@@ -151,8 +150,8 @@ static int parse_number(const char *key, const char *v, double lo, double hi, do
     errno = 0;
     double d = strtod(v, &end);
     if (!*v || *end || errno || !isfinite(d) || d < lo || d > hi)
-        return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not a number in %g..%g", key,
-                              v, lo, hi);
+        return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not a number in %g..%g", key, v,
+                              lo, hi);
     *out = d;
     return DAL_OK;
 }
@@ -191,7 +190,8 @@ static int parse_ping(const char *v, double *out, dal_error *err)
 static int parse_bool_key(const char *key, const char *v, bool *out, dal_error *err)
 {
     int flag = parse_flag(v);
-    if (flag < 0) return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not true or false", key, v);
+    if (flag < 0)
+        return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not true or false", key, v);
     *out = flag;
     return DAL_OK;
 }
@@ -208,10 +208,10 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
         return DAL_OK;
     }
     int rc;
-    bool *seen = !strcasecmp(k, "pool_size")      ? &u->has_pool_size
-                 : !strcasecmp(k, "max_overflow") ? &u->has_max_overflow
-                 : !strcasecmp(k, "pool_timeout") ? &u->has_pool_timeout
-                 : !strcasecmp(k, "pool_recycle") ? &u->has_pool_recycle
+    bool *seen = !strcasecmp(k, "pool_size")       ? &u->has_pool_size
+                 : !strcasecmp(k, "max_overflow")  ? &u->has_max_overflow
+                 : !strcasecmp(k, "pool_timeout")  ? &u->has_pool_timeout
+                 : !strcasecmp(k, "pool_recycle")  ? &u->has_pool_recycle
                  : !strcasecmp(k, "pool_pre_ping") ? &u->has_ping_idle
                  : !strcasecmp(k, "lazy_begin")    ? &u->has_lazy_begin
                                                    : NULL;
@@ -255,7 +255,8 @@ static int parse_query(span s, dal__url *u, dal_error *err)
         size_t kn = eq ? (size_t)(eq - item.p) : item.n;
         char *k = NULL, *v = NULL;
         int rc = decode(sub(item, 0, kn), "query key", &k, err);
-        if (!rc) rc = decode(eq ? sub(item, kn + 1, item.n) : sub(item, kn, kn), "query value", &v, err);
+        if (!rc)
+            rc = decode(eq ? sub(item, kn + 1, item.n) : sub(item, kn, kn), "query value", &v, err);
         if (!rc && !key_is_valid(k))
             rc = dal__error_set(err, DAL_EURL,
                                 "query key at offset %zu: 1 to 64 letters, digits, '_', '-' or '.'",
@@ -328,7 +329,8 @@ static int check_param_keys(const dal__url *u, dal_error *err)
     for (size_t i = 0; i < u->nparams; i++) {
         const char *k = u->params[i].key;
         bool clash = false;
-        for (size_t j = 0; j < 4; j++) clash |= !strcasecmp(k, reserved[j]);
+        for (size_t j = 0; j < 4; j++)
+            clash |= !strcasecmp(k, reserved[j]);
         for (size_t j = 0; j < 5; j++)
             clash |= u->dialect->server_keys[j] && !strcasecmp(k, u->dialect->server_keys[j]);
         clash |= !strcasecmp(k, "Password") || !strcasecmp(k, "UID") || !strcasecmp(k, "PWD");
@@ -360,10 +362,12 @@ int dal__url_parse(const char *text, dal__url *u, dal_error *err)
     }
     const char *sep = strstr(text, "://");
     if (!sep || sep == text)
-        return dal__error_set(err, DAL_EURL, "URL must start with scheme:// (e.g. sqlite:///app.db)");
+        return dal__error_set(err, DAL_EURL,
+                              "URL must start with scheme:// (e.g. sqlite:///app.db)");
     size_t sn = (size_t)(sep - text);
     char scheme[32];
-    if (sn >= sizeof scheme) return dal__error_set(err, DAL_EDRIVER, "unknown URL scheme (too long)");
+    if (sn >= sizeof scheme)
+        return dal__error_set(err, DAL_EDRIVER, "unknown URL scheme (too long)");
     for (size_t i = 0; i < sn; i++) {
         char c = text[i];
         if (!isalnum((unsigned char)c) && c != '+' && c != '-' && c != '.')

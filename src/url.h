@@ -19,19 +19,20 @@ typedef struct dal__url_param {
 
 typedef struct dal__url {
     const struct dal__dialect *dialect;
-    char *user;         /* NULL when absent                               */
-    char *password;     /* NULL when absent; wiped before it is freed     */
-    char *host;         /* host name, IPv6 address without [], or DSN     */
-    int port;           /* 0: the dialect's default                       */
-    char *database;     /* database name, or SQLite file path             */
-    bool memory;        /* sqlite in-memory database                      */
-    char *odbc_connect; /* odbc:///?odbc_connect=... raw string           */
+    char *user;             /* NULL when absent                               */
+    char *password;         /* NULL when absent; wiped before it is freed     */
+    char *host;             /* host name, IPv6 address without [], or DSN     */
+    int port;               /* 0: the dialect's default                       */
+    char *database;         /* database name, or SQLite file path             */
+    bool memory;            /* sqlite in-memory database                      */
+    char *odbc_connect;     /* odbc:///?odbc_connect=... raw string           */
     dal__url_param *params; /* query keys passed to the connection string */
     size_t nparams;
 
     /* Query keys dal owns; has_* says whether the URL set them. */
     char *driver;
-    bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle, has_lazy_begin;
+    bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle,
+        has_lazy_begin;
     bool lazy_begin;
     int pool_size, max_overflow;
     double pool_timeout, pool_recycle, ping_idle;

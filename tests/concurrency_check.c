@@ -92,11 +92,13 @@ int main(int argc, char **argv)
     CHECK(argc == 2, "usage: concurrency_check URL");
     dal_error err = DAL_ERROR_INIT;
     char url[1024];
-    snprintf(url, sizeof url, "%s%cpool_size=4&max_overflow=2", argv[1], strchr(argv[1], '?') ? '&' : '?');
+    snprintf(url, sizeof url, "%s%cpool_size=4&max_overflow=2", argv[1],
+             strchr(argv[1], '?') ? '&' : '?');
     CHECK(dal_configure(url, NULL, &err) == DAL_OK, "%s", err.message);
     CHECK(dal_scope_begin(&err) == DAL_OK, "%s", err.message);
     CHECK(exec_in_scope("DROP TABLE IF EXISTS cc_t", NULL, 0, &err) == DAL_OK, "%s", err.message);
-    CHECK(exec_in_scope("CREATE TABLE cc_t (t INTEGER, k INTEGER)", NULL, 0, &err) == DAL_OK, "%s", err.message);
+    CHECK(exec_in_scope("CREATE TABLE cc_t (t INTEGER, k INTEGER)", NULL, 0, &err) == DAL_OK, "%s",
+          err.message);
     dal_session *s;
     dal_scoped_session(&s, &err);
     dal_session_commit(s, &err);
@@ -131,12 +133,14 @@ int main(int argc, char **argv)
 
     CHECK(dal_scope_begin(&err) == DAL_OK, "%s", err.message);
     CHECK(scalar("SELECT COUNT(*) FROM cc_t") == committed, "committed rows");
-    CHECK(scalar("SELECT COUNT(*) FROM cc_t WHERE k < 0") == 0, "the thread-exit scopes were rolled back");
+    CHECK(scalar("SELECT COUNT(*) FROM cc_t WHERE k < 0") == 0,
+          "the thread-exit scopes were rolled back");
     dal_scope_end();
     dal_pool_stats st;
     dal_engine_pool_stats(dal_configured_engine(), &st);
     CHECK(st.checked_out == 0, "sessions out: %d", st.checked_out);
     dal_unconfigure();
-    printf("concurrency_check: %d threads x %d scopes, %d commits verified\n", THREADS, ROUNDS, committed);
+    printf("concurrency_check: %d threads x %d scopes, %d commits verified\n", THREADS, ROUNDS,
+           committed);
     return 0;
 }

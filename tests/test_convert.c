@@ -60,8 +60,14 @@ Test(convert, double_and_bool)
 
 Test(convert, timestamps_round_trip)
 {
-    int64_t samples[] = {0, 1, -1, 1700000000123456LL, -1234567890123456LL, 4102444800000000LL /* 2100 */,
-                         -62135596800000000LL /* year 1 */, 253402300799999999LL /* 9999 */};
+    int64_t samples[] = {0,
+                         1,
+                         -1,
+                         1700000000123456LL,
+                         -1234567890123456LL,
+                         4102444800000000LL /* 2100 */,
+                         -62135596800000000LL /* year 1 */,
+                         253402300799999999LL /* 9999 */};
     for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
         char buf[48];
         int64_t back = 0;

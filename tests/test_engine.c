@@ -92,7 +92,8 @@ Test(engine, missing_driver_names_the_package)
     cr_expect_eq(rc, DAL_EDRIVER, "%s", dal_code_name(rc));
     cr_expect_null(e);
     cr_expect_neq(strstr(err.message, "odbc-mariadb"), NULL, "%s", err.message);
-    cr_expect_neq(strstr(err.message, "SQLite3"), NULL, "installed drivers listed: %s", err.message);
+    cr_expect_neq(strstr(err.message, "SQLite3"), NULL, "installed drivers listed: %s",
+                  err.message);
 
     dal_error_clear(&err);
     rc = dal_engine_create("sqlite:///x.db?driver=NoSuchDriver", NULL, &e, &err);
@@ -192,7 +193,8 @@ Test(engine, password_cannot_inject_attributes)
     free(db);
 
     make_role("dal_inject_pw2", "x};Database=postgres;PWD={y");
-    url_for(url, sizeof url, "dal_inject_pw2", "x%7D%3BDatabase%3Dpostgres%3BPWD%3D%7By", "dal_test");
+    url_for(url, sizeof url, "dal_inject_pw2", "x%7D%3BDatabase%3Dpostgres%3BPWD%3D%7By",
+            "dal_test");
     db = current_database(url);
     cr_expect_str_eq(db, "dal_test", "the password changed the database");
     free(db);

@@ -24,8 +24,11 @@ static int full_path(const char *url, dal_error *err)
     json_t *doc = NULL, *row = NULL;
     char *text = NULL;
     rc = dal_scoped_session(&s, err);
-    if (!rc) rc = dal_session_exec(s, "CREATE TABLE IF NOT EXISTS nomem_t (k INTEGER, doc TEXT)", NULL, 0, NULL, err);
-    if (!rc && !(doc = dal_json_deserialize("{\"a\":[1,2,{\"b\":\"c\"}]}", err))) rc = err->code ? err->code : DAL_EJSON;
+    if (!rc)
+        rc = dal_session_exec(s, "CREATE TABLE IF NOT EXISTS nomem_t (k INTEGER, doc TEXT)", NULL,
+                              0, NULL, err);
+    if (!rc && !(doc = dal_json_deserialize("{\"a\":[1,2,{\"b\":\"c\"}]}", err)))
+        rc = err->code ? err->code : DAL_EJSON;
     if (!rc) {
         dal_value v[] = {dal_int64(1), dal_json(doc)};
         rc = dal_session_exec(s, "INSERT INTO nomem_t VALUES (?, ?)", v, 2, NULL, err);
@@ -76,7 +79,8 @@ Test(faults, missing_sqlite_directory_is_a_connect_error_naming_the_path)
     dal_engine *e;
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_engine_create("sqlite:////nonexistent-dal-dir/sub/x.db", NULL, &e, &err), err);
+    DAL_OK_OR_FAIL(dal_engine_create("sqlite:////nonexistent-dal-dir/sub/x.db", NULL, &e, &err),
+                   err);
     int rc = dal_session_open(e, &s, &err);
     cr_expect_eq(rc, DAL_ECONNECT, "%s: %s", dal_code_name(rc), err.message);
     cr_expect_neq(strstr(err.message, "/nonexistent-dal-dir/sub/x.db"), NULL, "%s", err.message);
@@ -110,9 +114,12 @@ static void *write_rows(void *p)
         dal_value v[] = {dal_int64(w->id), dal_int64(w->committed)};
         int rc = dal_session_exec(s, "INSERT INTO busy_w VALUES (?, ?)", v, 2, NULL, &err);
         if (!rc) rc = dal_session_commit(s, &err);
-        if (!rc) w->committed++;
-        else if (rc == DAL_EBUSY) w->busy++;
-        else w->other++;
+        if (!rc)
+            w->committed++;
+        else if (rc == DAL_EBUSY)
+            w->busy++;
+        else
+            w->other++;
         dal_session_close(s);
     }
     dal_engine_dispose(e);
@@ -143,7 +150,8 @@ Test(faults, concurrent_sqlite_writers_get_busy_and_lose_no_commit)
         busy += w[k].busy;
     }
     cr_assert_eq(dal_session_open(e, &s, NULL), DAL_OK);
-    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM busy_w"), committed, "every reported commit is there");
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM busy_w"), committed,
+                 "every reported commit is there");
     cr_expect_eq(committed, WRITERS * COMMITS);
     cr_log_info("%d commits, %d EBUSY on the way", committed, busy);
     dal_session_close(s);
@@ -162,8 +170,10 @@ static void *hold_for_a_while(void *p)
         dal_session *s;
         dal_error err = DAL_ERROR_INIT;
         int rc = dal_session_open(h->e, &s, &err);
-        if (rc == DAL_ETIMEOUT) h->timeouts++;
-        else if (rc) h->other++;
+        if (rc == DAL_ETIMEOUT)
+            h->timeouts++;
+        else if (rc)
+            h->other++;
         else {
             h->ok++;
             usleep(20000);
@@ -178,7 +188,10 @@ DAL_TEST_BOTH(faults, exhaustion_under_load_ends_in_timeouts_not_hangs)
     (void)url;
     dal_engine *e;
     dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_engine_create(dal_test_url(backend, "?pool_size=2&max_overflow=0&pool_timeout=0.03"), NULL, &e, &err), err);
+    DAL_OK_OR_FAIL(
+        dal_engine_create(dal_test_url(backend, "?pool_size=2&max_overflow=0&pool_timeout=0.03"),
+                          NULL, &e, &err),
+        err);
     enum { N = 8 };
     pthread_t t[N];
     holder h[N];

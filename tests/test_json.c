@@ -14,7 +14,9 @@ static void make_docs_table(dal_session *s, const char *backend, const char *typ
     dal_test_exec(s, "DROP TABLE IF EXISTS docs_t");
     char sql[128];
     snprintf(sql, sizeof sql, "CREATE TABLE docs_t (id INTEGER PRIMARY KEY, doc %s)",
-             type ? type : is_pg(backend) ? "JSONB" : "JSON");
+             type             ? type
+             : is_pg(backend) ? "JSONB"
+                              : "JSON");
     dal_test_exec(s, sql);
 }
 
@@ -25,7 +27,8 @@ static json_t *round_trip(dal_session *s, int id, const json_t *doc)
     dal_value v[] = {dal_int64(id), dal_json(doc)};
     DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO docs_t VALUES (?, ?)", v, 2, NULL, &err), err);
     dal_result *r;
-    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT doc FROM docs_t WHERE id = ?", v, 1, &r, &err), err);
+    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT doc FROM docs_t WHERE id = ?", v, 1, &r, &err),
+                   err);
     cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
     json_t *back = NULL;
     DAL_OK_OR_FAIL(dal_result_json(r, 0, &back, &err), err);
@@ -42,21 +45,24 @@ static void check_round_trips(const char *url, const char *backend, const char *
 
     /* nested 64 deep */
     json_t *deep = json_integer(64);
-    for (int k = 0; k < 64; k++) deep = k % 2 ? json_pack("[o]", deep) : json_pack("{s:o}", "d", deep);
+    for (int k = 0; k < 64; k++)
+        deep = k % 2 ? json_pack("[o]", deep) : json_pack("{s:o}", "d", deep);
     json_t *back = round_trip(s, 1, deep);
     cr_expect(json_equal(deep, back), "depth 64");
     json_decref(back);
     json_decref(deep);
 
     /* unicode, 4-byte characters and control characters */
-    json_t *text = json_pack("{s:s,s:s}", "emoji", "\xF0\x9F\x98\x80\xF0\x9D\x84\x9E", "ctl", "a\n\t\x01\"\\b");
+    json_t *text = json_pack("{s:s,s:s}", "emoji", "\xF0\x9F\x98\x80\xF0\x9D\x84\x9E", "ctl",
+                             "a\n\t\x01\"\\b");
     back = round_trip(s, 2, text);
     cr_expect(json_equal(text, back), "unicode and control characters");
     json_decref(back);
     json_decref(text);
 
     /* int64 extremes and reals */
-    json_t *nums = json_pack("[I,I,f,f,i]", (json_int_t)INT64_MAX, (json_int_t)INT64_MIN, 0.1, -2.5, 0);
+    json_t *nums =
+        json_pack("[I,I,f,f,i]", (json_int_t)INT64_MAX, (json_int_t)INT64_MIN, 0.1, -2.5, 0);
     back = round_trip(s, 3, nums);
     cr_expect(json_equal(nums, back), "int64 extremes");
     json_decref(back);
@@ -122,7 +128,8 @@ Test(json, serialize_is_compact_and_exact)
                           (json_int_t)INT64_MIN, "e", "\xC3\xA9\n", "f", 1);
     char *text = dal_json_serialize(v, &err);
     cr_assert_not_null(text, "%s", err.message);
-    cr_expect_str_eq(text, "{\"a\":0.1,\"b\":2.0,\"c\":1e-07,\"d\":-9223372036854775808,\"e\":\"\xC3\xA9\\n\",\"f\":[true,null]}");
+    cr_expect_str_eq(text, "{\"a\":0.1,\"b\":2.0,\"c\":1e-07,\"d\":-9223372036854775808,\"e\":"
+                           "\"\xC3\xA9\\n\",\"f\":[true,null]}");
     json_t *back = dal_json_deserialize(text, &err);
     cr_expect(json_equal(v, back));
     free(text);
@@ -173,19 +180,27 @@ DAL_TEST_BOTH(json, rows_as_json_for_every_column_type)
     dal_session *s;
     dal_test_open(url, &e, &s);
     dal_test_exec(s, "DROP TABLE IF EXISTS rowjson_t");
-    dal_test_exec(s, is_pg(backend) ? "CREATE TABLE rowjson_t (i BIGINT, d DOUBLE PRECISION, t TEXT, b BYTEA, "
-                                      "f BOOLEAN, ts TIMESTAMP, j JSONB, n TEXT)"
-                                    : "CREATE TABLE rowjson_t (i BIGINT, d DOUBLE, t TEXT, b BLOB, f BOOLEAN, "
-                                      "ts TIMESTAMP, j JSON, n TEXT)");
+    dal_test_exec(s, is_pg(backend)
+                         ? "CREATE TABLE rowjson_t (i BIGINT, d DOUBLE PRECISION, t TEXT, b BYTEA, "
+                           "f BOOLEAN, ts TIMESTAMP, j JSONB, n TEXT)"
+                         : "CREATE TABLE rowjson_t (i BIGINT, d DOUBLE, t TEXT, b BLOB, f BOOLEAN, "
+                           "ts TIMESTAMP, j JSON, n TEXT)");
     json_t *doc = json_pack("{s:[i,i]}", "k", 1, 2);
-    dal_value v[] = {dal_int64(INT64_MIN), dal_double(0.1),  dal_text("x\"y"), dal_blob("\x00\xff\x10", 3),
-                     dal_bool(true),       dal_timestamp_us(-1000000), dal_json(doc), dal_null()};
+    dal_value v[] = {dal_int64(INT64_MIN), dal_double(0.1),
+                     dal_text("x\"y"),     dal_blob("\x00\xff\x10", 3),
+                     dal_bool(true),       dal_timestamp_us(-1000000),
+                     dal_json(doc),        dal_null()};
     dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO rowjson_t VALUES (?,?,?,?,?,?,?,?)", v, 8, NULL, &err), err);
-    DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO rowjson_t VALUES (?,?,?,?,?,?,?,?)", v, 8, NULL, &err), err);
+    DAL_OK_OR_FAIL(
+        dal_session_exec(s, "INSERT INTO rowjson_t VALUES (?,?,?,?,?,?,?,?)", v, 8, NULL, &err),
+        err);
+    DAL_OK_OR_FAIL(
+        dal_session_exec(s, "INSERT INTO rowjson_t VALUES (?,?,?,?,?,?,?,?)", v, 8, NULL, &err),
+        err);
     json_decref(doc);
-    const char *want = "{\"i\":-9223372036854775808,\"d\":0.1,\"t\":\"x\\\"y\",\"b\":\"AP8Q\",\"f\":true,"
-                       "\"ts\":\"1969-12-31T23:59:59.000000Z\",\"j\":{\"k\":[1,2]},\"n\":null}";
+    const char *want =
+        "{\"i\":-9223372036854775808,\"d\":0.1,\"t\":\"x\\\"y\",\"b\":\"AP8Q\",\"f\":true,"
+        "\"ts\":\"1969-12-31T23:59:59.000000Z\",\"j\":{\"k\":[1,2]},\"n\":null}";
 
     dal_result *r;
     DAL_OK_OR_FAIL(dal_session_query(s, "SELECT * FROM rowjson_t", NULL, 0, &r, &err), err);

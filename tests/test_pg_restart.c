@@ -27,9 +27,10 @@ Test(pg_restart, checkouts_fail_while_down_and_recover_after)
 {
     dal_engine *e;
     dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_engine_create(dal_test_url("postgresql", "?pool_pre_ping=always&pool_timeout=5"), NULL,
-                                     &e, &err),
-                   err);
+    DAL_OK_OR_FAIL(
+        dal_engine_create(dal_test_url("postgresql", "?pool_pre_ping=always&pool_timeout=5"), NULL,
+                          &e, &err),
+        err);
     dal_session *s;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
     cr_expect_eq(dal_test_scalar(s, "SELECT 1"), 1);
@@ -57,7 +58,7 @@ enum { WRITERS = 4 };
 typedef struct restart_writer {
     int id;
     atomic_bool *stop;
-    int committed;          /* commits that reported success */
+    int committed; /* commits that reported success */
     int down_errors, other_errors, after_restart;
     atomic_bool *restarted;
     char other_code[32];
@@ -97,7 +98,8 @@ static void *restart_writer_loop(void *p)
 Test(pg_restart, a_running_workload_recovers_and_loses_no_commit)
 {
     dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_configure(dal_test_url("postgresql", "?pool_size=4&pool_timeout=5"), NULL, &err), err);
+    DAL_OK_OR_FAIL(
+        dal_configure(dal_test_url("postgresql", "?pool_size=4&pool_timeout=5"), NULL, &err), err);
     DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
     dal_session *s;
     DAL_OK_OR_FAIL(dal_scoped_session(&s, &err), err);
@@ -147,6 +149,7 @@ Test(pg_restart, a_running_workload_recovers_and_loses_no_commit)
     dal_pool_stats st;
     dal_engine_pool_stats(dal_configured_engine(), &st);
     cr_expect_eq(st.checked_out, 0);
-    cr_log_info("%d commits, %d outage errors, %d commits after the restart", committed, down, after);
+    cr_log_info("%d commits, %d outage errors, %d commits after the restart", committed, down,
+                after);
     dal_unconfigure();
 }

@@ -33,7 +33,8 @@ DAL_TEST_BOTH(pool, exhaustion_times_out_and_names_the_limits)
     dal_engine *e = engine(backend, "?pool_size=2&max_overflow=1&pool_timeout=0.2");
     dal_session *s[4];
     dal_error err = DAL_ERROR_INIT;
-    for (int k = 0; k < 3; k++) DAL_OK_OR_FAIL(dal_session_open(e, &s[k], &err), err);
+    for (int k = 0; k < 3; k++)
+        DAL_OK_OR_FAIL(dal_session_open(e, &s[k], &err), err);
     double t0 = now();
     int rc = dal_session_open(e, &s[3], &err);
     double waited = now() - t0;
@@ -50,7 +51,8 @@ DAL_TEST_BOTH(pool, exhaustion_times_out_and_names_the_limits)
     cr_expect_eq(st.overflow, 1);
     cr_expect_eq(st.timeouts, 1);
     cr_expect_eq(st.waits, 1);
-    for (int k = 0; k < 3; k++) dal_session_close(s[k]);
+    for (int k = 0; k < 3; k++)
+        dal_session_close(s[k]);
     dal_engine_pool_stats(e, &st);
     cr_expect_eq(st.checked_out, 0);
     cr_expect_eq(st.idle, 2, "the overflow connection is closed at check-in");
@@ -109,7 +111,8 @@ static int slot_of(void *conn)
 {
     pthread_mutex_lock(&conns_lock);
     int k = 0;
-    while (k < MAX_CONNS && conns[k] && conns[k] != conn) k++;
+    while (k < MAX_CONNS && conns[k] && conns[k] != conn)
+        k++;
     if (k < MAX_CONNS) conns[k] = conn;
     pthread_mutex_unlock(&conns_lock);
     return k;
@@ -131,7 +134,8 @@ static void *hammer(void *p)
             continue;
         }
         int slot = slot_of(s->conn);
-        if (slot < MAX_CONNS && atomic_exchange(&in_use[slot], 1) != 0) atomic_fetch_add(&double_handouts, 1);
+        if (slot < MAX_CONNS && atomic_exchange(&in_use[slot], 1) != 0)
+            atomic_fetch_add(&double_handouts, 1);
         if (k % 100 == 0 && dal_session_exec(s, "SELECT 1", NULL, 0, NULL, &err)) a->failures++;
         if (slot < MAX_CONNS) atomic_store(&in_use[slot], 0);
         dal_session_close(s);
@@ -215,8 +219,9 @@ DAL_TEST_BOTH(pool, statements_are_prepared_once_per_connection)
         dal_session_close(s);
     }
     dal_engine_pool_stats(e, &after);
-    cr_expect_eq(after.prepares - before.prepares, after.connects, "prepared %llu times on %llu connections",
-                 (unsigned long long)(after.prepares - before.prepares), (unsigned long long)after.connects);
+    cr_expect_eq(
+        after.prepares - before.prepares, after.connects, "prepared %llu times on %llu connections",
+        (unsigned long long)(after.prepares - before.prepares), (unsigned long long)after.connects);
     cr_expect_geq(after.cache_hits - before.cache_hits, 999);
     dal_engine_dispose(e);
 }
@@ -333,7 +338,8 @@ Test(pool, killed_backend_mid_transaction_is_disconnected)
     dal_engine_pool_stats(e, &st);
     cr_expect_eq(st.discards, 1);
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
-    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM killed_t"), 1, "committed row kept, the rest gone");
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM killed_t"), 1,
+                 "committed row kept, the rest gone");
     dal_session_close(s);
     dal_engine_dispose(e);
 }

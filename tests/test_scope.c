@@ -7,7 +7,8 @@
 
 #include "backends.h"
 
-static const char not_configured[] = "Database has not been configured, i.e. dal_configure() was not called.";
+static const char not_configured[] =
+    "Database has not been configured, i.e. dal_configure() was not called.";
 static const char no_scope[] = "No session is available in the current scope.";
 
 static void configure(const char *url)
@@ -80,8 +81,10 @@ DAL_TEST_BOTH(scope, reference_pattern)
     cr_expect_eq(dal_scope_end(), DAL_OK);
 
     DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
-    cr_expect_eq(dal_test_scalar(scoped(), "SELECT id FROM ref_t"), 7, "id readable after the scope ended");
-    cr_expect_eq(dal_test_scalar(scoped(), "SELECT COUNT(*) FROM ref_t"), 1, "a new scope sees exactly one row");
+    cr_expect_eq(dal_test_scalar(scoped(), "SELECT id FROM ref_t"), 7,
+                 "id readable after the scope ended");
+    cr_expect_eq(dal_test_scalar(scoped(), "SELECT COUNT(*) FROM ref_t"), 1,
+                 "a new scope sees exactly one row");
     dal_scope_end();
     dal_unconfigure();
 }
@@ -191,7 +194,8 @@ static void *isolated_worker(void *p)
     if (again != s) a->rc = -1;
     dal_result *r;
     dal_value id = dal_int64(a->id);
-    if (!a->rc && !(a->rc = dal_session_query(s, "SELECT COUNT(*) FROM iso_t WHERE t = ?", &id, 1, &r, &err))) {
+    if (!a->rc && !(a->rc = dal_session_query(s, "SELECT COUNT(*) FROM iso_t WHERE t = ?", &id, 1,
+                                              &r, &err))) {
         if (dal_result_next(r, &err) == DAL_ROW) dal_result_int64(r, 0, &a->seen, &err);
         dal_result_close(r);
     }
@@ -234,7 +238,7 @@ static void *exit_with_open_scope(void *p)
     dal_scoped_session(&s, &err);
     dal_session_exec(s, "INSERT INTO exit_t VALUES (1)", NULL, 0, NULL, &err);
     dal_scope_begin(&err); /* a second, nested one, also left open */
-    return NULL;          /* exits with both scopes open */
+    return NULL;           /* exits with both scopes open */
 }
 
 DAL_TEST_BOTH(scope, thread_exit_ends_open_scopes)
@@ -300,7 +304,8 @@ DAL_TEST_BOTH(scope, detach_on_one_thread_attach_on_another)
     cr_expect_eq(h.attach_twice, DAL_EMISUSE);
     cr_expect_null(dal_scope_detach());
     DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
-    cr_expect_eq(dal_test_scalar(scoped(), "SELECT SUM(k) FROM handoff_t"), 3, "work of both threads committed");
+    cr_expect_eq(dal_test_scalar(scoped(), "SELECT SUM(k) FROM handoff_t"), 3,
+                 "work of both threads committed");
     dal_scope_end();
     dal_unconfigure();
 }
@@ -322,9 +327,11 @@ static void *hold_session_across_reconfigure(void *p)
     pthread_mutex_lock(&h->lock);
     h->stage = 1;
     pthread_cond_broadcast(&h->cond);
-    while (h->stage != 2) pthread_cond_wait(&h->cond, &h->lock);
+    while (h->stage != 2)
+        pthread_cond_wait(&h->cond, &h->lock);
     pthread_mutex_unlock(&h->lock);
-    if (!h->rc) h->rc = dal_session_exec(s, "SELECT 1", NULL, 0, NULL, &err); /* old engine, still alive */
+    if (!h->rc)
+        h->rc = dal_session_exec(s, "SELECT 1", NULL, 0, NULL, &err); /* old engine, still alive */
     dal_scope_end();
     return NULL;
 }
@@ -337,7 +344,8 @@ DAL_TEST_BOTH(scope, reconfigure_while_another_thread_holds_a_session)
     pthread_t t;
     pthread_create(&t, NULL, hold_session_across_reconfigure, &h);
     pthread_mutex_lock(&h.lock);
-    while (h.stage != 1) pthread_cond_wait(&h.cond, &h.lock);
+    while (h.stage != 1)
+        pthread_cond_wait(&h.cond, &h.lock);
     pthread_mutex_unlock(&h.lock);
     configure(url); /* replaces the engine the other thread's session came from */
     pthread_mutex_lock(&h.lock);

@@ -22,7 +22,8 @@ static void expect_clean_failure(const char *url)
     if (!rc) rc = dal_session_open(e, &s, &err);
     cr_expect_neq(rc, DAL_OK, "%s should fail", url);
     cr_expect_neq(err.message[0], '\0', "%s: empty message", url);
-    cr_expect_null(strstr(err.message, SECRET), "%s: message shows the password: %s", url, err.message);
+    cr_expect_null(strstr(err.message, SECRET), "%s: message shows the password: %s", url,
+                   err.message);
     if (s) dal_session_close(s);
     dal_engine_dispose(e);
 }
@@ -40,11 +41,12 @@ Test(security, no_failure_path_shows_the_password)
     expect_clean_failure("postgresql://dal:" SECRET "@127.0.0.1:1/dal_test");
     expect_clean_failure("postgresql://dal:" SECRET "@no-such-host.invalid/dal_test");
     /* bad database */
-    snprintf(url, sizeof url, "postgresql://dal:" SECRET "@127.0.0.1%.*s/no_such_db", (int)strcspn(port, "/"), port);
+    snprintf(url, sizeof url, "postgresql://dal:" SECRET "@127.0.0.1%.*s/no_such_db",
+             (int)strcspn(port, "/"), port);
     expect_clean_failure(url);
     /* bad user */
-    snprintf(url, sizeof url, "postgresql://no_such_user:" SECRET "@127.0.0.1%.*s/dal_test", (int)strcspn(port, "/"),
-             port);
+    snprintf(url, sizeof url, "postgresql://no_such_user:" SECRET "@127.0.0.1%.*s/dal_test",
+             (int)strcspn(port, "/"), port);
     expect_clean_failure(url);
     /* a DSN that does not exist; a raw string with an unknown driver */
     expect_clean_failure("odbc://u:" SECRET "@NoSuchDsn");
@@ -65,7 +67,8 @@ Test(security, explain_and_connection_strings_mask_every_password)
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
         dal_engine *e;
         dal_error err = DAL_ERROR_INIT;
-        cr_assert_eq(dal_engine_create(urls[i], NULL, &e, &err), DAL_OK, "%s: %s", urls[i], err.message);
+        cr_assert_eq(dal_engine_create(urls[i], NULL, &e, &err), DAL_OK, "%s: %s", urls[i],
+                     err.message);
         char cs[512];
         cr_assert_eq(dal_engine_connection_string(e, cs, sizeof cs, 0), DAL_OK);
         cr_expect_null(strstr(cs, SECRET), "%s -> %s", urls[i], cs);
@@ -110,8 +113,15 @@ static int parse_connstr(const char *s, char keys[][64], char values[][256], int
 Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
 {
     static const char *const hostile[] = {
-        ";Database=postgres", "x;PWD=stolen", "}{;=", "a}};UID=root;{", " leading", "trailing ", "={}",
-        "%;%", "\xE2\x82\xAC;\xE2\x82\xAC",
+        ";Database=postgres",
+        "x;PWD=stolen",
+        "}{;=",
+        "a}};UID=root;{",
+        " leading",
+        "trailing ",
+        "={}",
+        "%;%",
+        "\xE2\x82\xAC;\xE2\x82\xAC",
     };
     const char *parts[] = {"user", "password", "host", "database", "value"};
     for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
@@ -121,8 +131,9 @@ Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
             snprintf(enc + strlen(enc), sizeof enc - strlen(enc), "%%%02X", *p);
         for (size_t part = 0; part < 5; part++) {
             char url[1400];
-            snprintf(url, sizeof url, "postgresql://%s:%s@%s/%s?app=%s", part == 0 ? enc : "u", part == 1 ? enc : "p",
-                     part == 2 ? enc : "h", part == 3 ? enc : "db", part == 4 ? enc : "v");
+            snprintf(url, sizeof url, "postgresql://%s:%s@%s/%s?app=%s", part == 0 ? enc : "u",
+                     part == 1 ? enc : "p", part == 2 ? enc : "h", part == 3 ? enc : "db",
+                     part == 4 ? enc : "v");
             dal__url u;
             dal_error err = DAL_ERROR_INIT;
             cr_assert_eq(dal__url_parse(url, &u, &err), DAL_OK, "%s: %s", url, err.message);

@@ -13,11 +13,12 @@ static bool is_pg(const char *backend) { return !strcmp(backend, "postgresql"); 
 static void create_types_table(dal_session *s, const char *backend)
 {
     dal_test_exec(s, "DROP TABLE IF EXISTS types_t");
-    dal_test_exec(s, is_pg(backend)
-                         ? "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, "
-                           "t TEXT, b BYTEA, f BOOLEAN, ts TIMESTAMP, j JSONB)"
-                         : "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE, t TEXT, "
-                           "b BLOB, f BOOLEAN, ts TIMESTAMP, j JSON)");
+    dal_test_exec(
+        s, is_pg(backend)
+               ? "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, "
+                 "t TEXT, b BYTEA, f BOOLEAN, ts TIMESTAMP, j JSONB)"
+               : "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE, t TEXT, "
+                 "b BLOB, f BOOLEAN, ts TIMESTAMP, j JSON)");
 }
 
 static void insert_row(dal_session *s, int id, dal_value i, dal_value d, dal_value t, dal_value b,
@@ -36,7 +37,8 @@ static dal_result *select_row(dal_session *s, int id)
     dal_error err = DAL_ERROR_INIT;
     dal_result *r;
     dal_value p = dal_int64(id);
-    int rc = dal_session_query(s, "SELECT i, d, t, b, f, ts, j FROM types_t WHERE id = ?", &p, 1, &r, &err);
+    int rc = dal_session_query(s, "SELECT i, d, t, b, f, ts, j FROM types_t WHERE id = ?", &p, 1,
+                               &r, &err);
     DAL_OK_OR_FAIL(rc, err);
     rc = dal_result_next(r, &err);
     cr_assert_eq(rc, DAL_ROW, "row %d: %s", id, err.message);
@@ -54,11 +56,13 @@ DAL_TEST_BOTH(session, every_type_round_trips)
     json_t *doc = json_pack("{s:[i,i],s:s}", "n", 1, 2, "s", "x");
     int64_t ts_old = -2208988800000000LL + 123456; /* 1900-01-01 00:00:00.123456 */
     int64_t ts_new = 4102444800000000LL + 999999;  /* 2100-01-01 00:00:00.999999 */
-    insert_row(s, 1, dal_int64(INT64_MAX), dal_double(1e308), dal_text(utf8), dal_blob(blob, sizeof blob),
-               dal_bool(true), dal_timestamp_us(ts_old), dal_json(doc));
-    insert_row(s, 2, dal_int64(INT64_MIN), dal_double(-0.0), dal_text(""), dal_blob("", 0), dal_bool(false),
-               dal_timestamp_us(ts_new), dal_json(NULL));
-    insert_row(s, 3, dal_null(), dal_null(), dal_null(), dal_null(), dal_null(), dal_null(), dal_null());
+    insert_row(s, 1, dal_int64(INT64_MAX), dal_double(1e308), dal_text(utf8),
+               dal_blob(blob, sizeof blob), dal_bool(true), dal_timestamp_us(ts_old),
+               dal_json(doc));
+    insert_row(s, 2, dal_int64(INT64_MIN), dal_double(-0.0), dal_text(""), dal_blob("", 0),
+               dal_bool(false), dal_timestamp_us(ts_new), dal_json(NULL));
+    insert_row(s, 3, dal_null(), dal_null(), dal_null(), dal_null(), dal_null(), dal_null(),
+               dal_null());
     json_decref(doc);
 
     dal_error err = DAL_ERROR_INIT;
@@ -133,8 +137,8 @@ DAL_TEST_BOTH(session, sixteen_megabytes_round_trip_byte_exact)
         blob[k] = (unsigned char)(k * 7919 % 256);
     }
     text[n] = '\0';
-    insert_row(s, 1, dal_null(), dal_null(), dal_textn(text, n), dal_blob(blob, n), dal_null(), dal_null(),
-               dal_null());
+    insert_row(s, 1, dal_null(), dal_null(), dal_textn(text, n), dal_blob(blob, n), dal_null(),
+               dal_null(), dal_null());
     dal_result *r = select_row(s, 1);
     dal_error err = DAL_ERROR_INIT;
     const char *t;
@@ -160,8 +164,8 @@ DAL_TEST_BOTH(session, getters_never_return_a_silent_zero)
     dal_test_open(url, &e, &s);
     dal_error err = DAL_ERROR_INIT;
     dal_result *r;
-    int rc = dal_session_query(s, "SELECT 'abc' AS word, 12 AS num, NULL AS nada, 2.5 AS half", NULL, 0, &r,
-                               &err);
+    int rc = dal_session_query(s, "SELECT 'abc' AS word, 12 AS num, NULL AS nada, 2.5 AS half",
+                               NULL, 0, &r, &err);
     DAL_OK_OR_FAIL(rc, err);
     cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
     cr_expect_eq(dal_result_column_count(r), 4);
@@ -210,8 +214,10 @@ DAL_TEST_BOTH(session, errors_are_classified)
     dal_value one = dal_int64(1);
     int rc = dal_session_exec(s, "INSERT INTO uniq_t VALUES (?)", &one, 1, NULL, &err);
     cr_expect_eq(rc, DAL_ECONSTRAINT, "%s: %s", dal_code_name(rc), err.message);
-    if (is_pg(backend)) cr_expect_str_eq(err.sqlstate, "23505");
-    else cr_expect_eq(err.native_code, 19);
+    if (is_pg(backend))
+        cr_expect_str_eq(err.sqlstate, "23505");
+    else
+        cr_expect_eq(err.native_code, 19);
     cr_expect_eq(dal_session_last_error(s)->code, DAL_ECONSTRAINT);
     dal_session_rollback(s, NULL);
 
@@ -237,18 +243,21 @@ DAL_TEST_BOTH(session, hostile_strings_are_stored_verbatim)
     dal_test_open(url, &e, &s);
     dal_test_exec(s, "DROP TABLE IF EXISTS hostile_t");
     dal_test_exec(s, "CREATE TABLE hostile_t (id INTEGER PRIMARY KEY, v TEXT)");
-    const char *hostile[] = {"'; DROP TABLE hostile_t; --", "\" OR 1=1 --", "?", "$1", "\\", "'' ''",
-                             "%s%n", "\xC3\xA9\xF0\x9F\x98\x80", ") ; COMMIT; (", "NULL"};
+    const char *hostile[] = {
+        "'; DROP TABLE hostile_t; --", "\" OR 1=1 --",  "?",   "$1", "\\", "'' ''", "%s%n",
+        "\xC3\xA9\xF0\x9F\x98\x80",    ") ; COMMIT; (", "NULL"};
     size_t n = sizeof hostile / sizeof hostile[0];
     dal_error err = DAL_ERROR_INIT;
     for (size_t k = 0; k < n; k++) {
         dal_value v[] = {dal_int64((int64_t)k), dal_text(hostile[k])};
-        DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO hostile_t VALUES (?, ?)", v, 2, NULL, &err), err);
+        DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO hostile_t VALUES (?, ?)", v, 2, NULL, &err),
+                       err);
     }
     for (size_t k = 0; k < n; k++) {
         dal_result *r;
         dal_value id = dal_int64((int64_t)k);
-        DAL_OK_OR_FAIL(dal_session_query(s, "SELECT v FROM hostile_t WHERE id = ?", &id, 1, &r, &err), err);
+        DAL_OK_OR_FAIL(
+            dal_session_query(s, "SELECT v FROM hostile_t WHERE id = ?", &id, 1, &r, &err), err);
         cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
         const char *t;
         DAL_OK_OR_FAIL(dal_result_text(r, 0, &t, NULL, &err), err);
@@ -415,11 +424,12 @@ DAL_TEST_BOTH(session, bulk_insert_counts_rows_and_reports_the_failed_batch)
     dal_session *s;
     dal_test_open(url, &e, &s);
     dal_test_exec(s, "DROP TABLE IF EXISTS bulk_t");
-    dal_test_exec(s, "CREATE TABLE bulk_t (k INTEGER PRIMARY KEY, name VARCHAR(64), x DOUBLE PRECISION, doc TEXT)");
+    dal_test_exec(s, "CREATE TABLE bulk_t (k INTEGER PRIMARY KEY, name VARCHAR(64), x DOUBLE "
+                     "PRECISION, doc TEXT)");
     dal_session_commit(s, NULL);
     size_t rows = 2500, cols = 4;
     dal_value *v = calloc(rows * cols, sizeof *v);
-    char (*names)[16] = calloc(rows, 16);
+    char(*names)[16] = calloc(rows, 16);
     for (size_t r = 0; r < rows; r++) {
         snprintf(names[r], 16, "name-%zu", r);
         v[r * cols + 0] = dal_int64((int64_t)r);
@@ -446,7 +456,8 @@ DAL_TEST_BOTH(session, bulk_insert_counts_rows_and_reports_the_failed_batch)
     cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM bulk_t"), 0);
 
     dal_error_clear(&err);
-    cr_expect_eq(dal_session_insert_many(s, "bulk_t; DROP TABLE x", columns, cols, v, 1, &n, &err), DAL_EMISUSE);
+    cr_expect_eq(dal_session_insert_many(s, "bulk_t; DROP TABLE x", columns, cols, v, 1, &n, &err),
+                 DAL_EMISUSE);
     free(v);
     free(names);
     dal_session_close(s);
@@ -459,8 +470,10 @@ DAL_TEST_BOTH(session, rowsets_mixing_short_long_and_null_values_read_exactly)
     dal_session *s;
     dal_test_open(url, &e, &s);
     dal_test_exec(s, "DROP TABLE IF EXISTS mixed_t");
-    dal_test_exec(s, is_pg(backend) ? "CREATE TABLE mixed_t (k INTEGER, v VARCHAR(20), t TEXT, d DOUBLE PRECISION)"
-                                    : "CREATE TABLE mixed_t (k INTEGER, v VARCHAR(20), t TEXT, d DOUBLE)");
+    dal_test_exec(
+        s, is_pg(backend)
+               ? "CREATE TABLE mixed_t (k INTEGER, v VARCHAR(20), t TEXT, d DOUBLE PRECISION)"
+               : "CREATE TABLE mixed_t (k INTEGER, v VARCHAR(20), t TEXT, d DOUBLE)");
     enum { ROWS = 700 };
     static char text[3000];
     memset(text, 'x', sizeof text - 1);
@@ -468,12 +481,15 @@ DAL_TEST_BOTH(session, rowsets_mixing_short_long_and_null_values_read_exactly)
     for (int k = 0; k < ROWS; k++) {
         size_t len = k % 3 == 0 ? 2000 + (size_t)k : (size_t)(k % 50);
         /* v is declared VARCHAR(20) but SQLite stores longer text anyway */
-        dal_value v[] = {dal_int64(k), k % 7 ? dal_textn(text, is_pg(backend) ? 20 : 40) : dal_null(),
-                         k % 5 ? dal_textn(text, len) : dal_null(), k % 4 ? dal_double(k / 3.0) : dal_null()};
-        DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO mixed_t VALUES (?, ?, ?, ?)", v, 4, NULL, &err), err);
+        dal_value v[] = {
+            dal_int64(k), k % 7 ? dal_textn(text, is_pg(backend) ? 20 : 40) : dal_null(),
+            k % 5 ? dal_textn(text, len) : dal_null(), k % 4 ? dal_double(k / 3.0) : dal_null()};
+        DAL_OK_OR_FAIL(
+            dal_session_exec(s, "INSERT INTO mixed_t VALUES (?, ?, ?, ?)", v, 4, NULL, &err), err);
     }
     dal_result *r;
-    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT k, v, t, d FROM mixed_t ORDER BY k", NULL, 0, &r, &err), err);
+    DAL_OK_OR_FAIL(
+        dal_session_query(s, "SELECT k, v, t, d FROM mixed_t ORDER BY k", NULL, 0, &r, &err), err);
     int k = 0, rc;
     while ((rc = dal_result_next(r, &err)) == DAL_ROW) {
         int64_t got;
@@ -501,8 +517,10 @@ DAL_TEST_BOTH(session, rowsets_mixing_short_long_and_null_values_read_exactly)
             DAL_OK_OR_FAIL(dal_result_double(r, 3, &d, &err), err);
             /* sqliteodbc hands reals over as 15-digit text: exact on
              * PostgreSQL, 15 significant digits on SQLite. */
-            if (is_pg(backend)) cr_assert_eq(d, k / 3.0, "row %d", k);
-            else cr_assert(fabs(d - k / 3.0) <= 1e-14 * fabs(k / 3.0), "row %d: %.17g", k, d);
+            if (is_pg(backend))
+                cr_assert_eq(d, k / 3.0, "row %d", k);
+            else
+                cr_assert(fabs(d - k / 3.0) <= 1e-14 * fabs(k / 3.0), "row %d: %.17g", k, d);
         }
         k++;
     }

@@ -36,7 +36,8 @@ static int do_unit(void *p, dal_error *err)
         return rc;
     default: { /* read own rows */
         dal_result *r;
-        rc = dal_session_query(s, "SELECT COUNT(*) FROM stress_t WHERE t = ? AND k < ?", v, 2, &r, err);
+        rc = dal_session_query(s, "SELECT COUNT(*) FROM stress_t WHERE t = ? AND k < ?", v, 2, &r,
+                               err);
         if (!rc && (rc = dal_result_next(r, err)) == DAL_ROW) rc = DAL_OK;
         dal_result_close(r);
         return rc;
@@ -57,10 +58,14 @@ static void *stress(void *p)
             if (rc && rc != DAL_EBUSY && !w->failure[0])
                 snprintf(w->failure, sizeof w->failure, "%s: %s", dal_code_name(rc), err.message);
         } while (rc == DAL_EBUSY && ++attempts < 100 && ++w->retried);
-        if (rc) w->failed++;
-        else if (i % 3 == 0) w->committed++;
-        else if (i % 3 == 1) w->rolled_back++;
-        else w->reads++;
+        if (rc)
+            w->failed++;
+        else if (i % 3 == 0)
+            w->committed++;
+        else if (i % 3 == 1)
+            w->rolled_back++;
+        else
+            w->reads++;
     }
     return NULL;
 }
@@ -76,7 +81,8 @@ DAL_TEST_BOTH(stress, mixed_scopes_keep_every_invariant)
     dal_session *s;
     DAL_OK_OR_FAIL(dal_scoped_session(&s, &err), err);
     dal_test_exec(s, "DROP TABLE IF EXISTS stress_t");
-    dal_test_exec(s, "CREATE TABLE stress_t (t INTEGER, k INTEGER, rolled_back INTEGER, PRIMARY KEY (t, k))");
+    dal_test_exec(
+        s, "CREATE TABLE stress_t (t INTEGER, k INTEGER, rolled_back INTEGER, PRIMARY KEY (t, k))");
     DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
     dal_scope_end();
 
@@ -91,12 +97,14 @@ DAL_TEST_BOTH(stress, mixed_scopes_keep_every_invariant)
     int committed = 0;
     for (int k = 0; k < THREADS; k++) {
         pthread_join(t[k], NULL);
-        cr_expect_eq(w[k].failed, 0, "thread %d: %d failures, first: %s", k, w[k].failed, w[k].failure);
+        cr_expect_eq(w[k].failed, 0, "thread %d: %d failures, first: %s", k, w[k].failed,
+                     w[k].failure);
         committed += w[k].committed;
     }
     DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
     DAL_OK_OR_FAIL(dal_scoped_session(&s, &err), err);
-    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM stress_t"), committed, "every committed write, once");
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM stress_t"), committed,
+                 "every committed write, once");
     cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM stress_t WHERE rolled_back = 1"), 0,
                  "no rolled-back write");
     for (int k = 0; k < THREADS; k++) {
@@ -111,7 +119,7 @@ DAL_TEST_BOTH(stress, mixed_scopes_keep_every_invariant)
     cr_expect_eq(st.waiting, 0);
     cr_expect_leq(st.kept + st.overflow, st.pool_size + st.max_overflow);
     cr_expect_eq(st.idle, st.kept, "every kept connection is back in the pool");
-    cr_log_info("%s: %d threads x %d scopes, %d committed, %llu checkouts", backend, THREADS, scopes, committed,
-                (unsigned long long)st.checkouts);
+    cr_log_info("%s: %d threads x %d scopes, %d committed, %llu checkouts", backend, THREADS,
+                scopes, committed, (unsigned long long)st.checkouts);
     dal_unconfigure();
 }

@@ -56,9 +56,11 @@ DAL_TEST_BOTH(txn, lazy_reads_need_no_transaction_and_writes_still_get_one)
 
     dal_test_exec(s, "INSERT INTO lazy_t VALUES (1)");
     cr_expect(s->in_txn, "a write begins the transaction");
-    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM lazy_t"), 1, "reads after a write are in its transaction");
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM lazy_t"), 1,
+                 "reads after a write are in its transaction");
     DAL_OK_OR_FAIL(dal_session_open(e, &other, &err), err);
-    cr_expect_eq(dal_test_scalar(other, "SELECT COUNT(*) FROM lazy_t"), 0, "uncommitted work is invisible");
+    cr_expect_eq(dal_test_scalar(other, "SELECT COUNT(*) FROM lazy_t"), 0,
+                 "uncommitted work is invisible");
     DAL_OK_OR_FAIL(dal_session_rollback(s, &err), err);
     cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM lazy_t"), 0, "rolled back");
 
@@ -99,7 +101,8 @@ Test(txn, lazy_reads_run_in_their_own_statement_transaction_on_postgresql)
         int64_t first = dal_test_scalar(s, now_us);
         usleep(20000);
         int64_t second = dal_test_scalar(s, now_us);
-        cr_expect_eq(second != first, lazy, "lazy_begin=%d: %lld vs %lld", lazy, (long long)first, (long long)second);
+        cr_expect_eq(second != first, lazy, "lazy_begin=%d: %lld vs %lld", lazy, (long long)first,
+                     (long long)second);
         dal_session_close(s);
         dal_engine_dispose(e);
     }
@@ -131,7 +134,8 @@ static void reexecute_after_partial_reads(const char *backend, const char *query
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
     dal_test_exec(s, "DROP TABLE IF EXISTS partial_t");
     dal_test_exec(s, "CREATE TABLE partial_t (k INTEGER)");
-    for (int k = 0; k < 5; k++) dal_test_exec(s, "INSERT INTO partial_t VALUES (1)");
+    for (int k = 0; k < 5; k++)
+        dal_test_exec(s, "INSERT INTO partial_t VALUES (1)");
     DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
     for (int round = 0; round < 4; round++) {
         /* one row of five, then close */

@@ -8,15 +8,17 @@
 #include "alloc.h"
 #include "url.h"
 
-#define PGD "Protocol=7.4-1;BoolsAsChar=0;UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug=0;"
+#define PGD                                                                                        \
+    "Protocol=7.4-1;BoolsAsChar=0;UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug="  \
+    "0;"
 #define SQD "Timeout=5000;StepAPI=1;FKSupport=1;NoWCHAR=1;BigInt=1;"
 #define SQF "JournalMode=WAL;SyncPragma=NORMAL;"
 #define MYD "CHARSET=utf8mb4;"
 
 typedef struct url_case {
     const char *url;
-    int code;             /* expected result                                */
-    const char *connstr;  /* with DRIVER=X (none for odbc), when code is 0  */
+    int code;            /* expected result                                */
+    const char *connstr; /* with DRIVER=X (none for odbc), when code is 0  */
 } url_case;
 
 static const url_case cases[] = {
@@ -49,9 +51,11 @@ static const url_case cases[] = {
     {"postgresql://:p@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=;PWD=p;" PGD},
     {"postgresql://u:p@h:/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p@h:65535/db", 0, "DRIVER=X;Server=h;Port=65535;Database=db;UID=u;PWD=p;" PGD},
-    {"postgresql://u:p@[::1]:5432/db", 0, "DRIVER=X;Server=::1;Port=5432;Database=db;UID=u;PWD=p;" PGD},
+    {"postgresql://u:p@[::1]:5432/db", 0,
+     "DRIVER=X;Server=::1;Port=5432;Database=db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p@[::1]/db", 0, "DRIVER=X;Server=::1;Database=db;UID=u;PWD=p;" PGD},
-    {"postgresql://u:p@[2001:db8::7]:1/db", 0, "DRIVER=X;Server=2001:db8::7;Port=1;Database=db;UID=u;PWD=p;" PGD},
+    {"postgresql://u:p@[2001:db8::7]:1/db", 0,
+     "DRIVER=X;Server=2001:db8::7;Port=1;Database=db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p%3Bx@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD={p;x};" PGD},
     {"postgresql://u:%7Bp%7D@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD={{p}}};" PGD},
     {"postgresql://u:a%3Db@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD={a=b};" PGD},
@@ -73,7 +77,8 @@ static const url_case cases[] = {
      "DRIVER=X;Server=h;Database=db;UID=u;PWD={x}};Database=other};" PGD},
     {"postgresql://u:%3B%7B%7D%3D%40%3A%2F%25%3F%23%20@h/db", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD={;{}}=@:/%?# };" PGD},
-    {"postgresql://J%C3%BCrgen:p@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=J\xC3\xBCrgen;PWD=p;" PGD},
+    {"postgresql://J%C3%BCrgen:p@h/db", 0,
+     "DRIVER=X;Server=h;Database=db;UID=J\xC3\xBCrgen;PWD=p;" PGD},
     {"postgresql://\xE7\x94\xA8\xE6\x88\xB7:p@h/db", 0,
      "DRIVER=X;Server=h;Database=db;UID=\xE7\x94\xA8\xE6\x88\xB7;PWD=p;" PGD},
     {"postgresql://u%3Bx:p@h/db", 0, "DRIVER=X;Server=h;Database=db;UID={u;x};PWD=p;" PGD},
@@ -86,32 +91,39 @@ static const url_case cases[] = {
      "ByteaAsLongVarBinary=1;CommLog=0;Debug=0;Protocol=7.4-2;"},
     {"postgresql://u:p@h/db?application_name=a%26b", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "application_name=a&b;"},
-    {"postgresql://u:p@h/db?x=a%3Bb", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={a;b};"},
+    {"postgresql://u:p@h/db?x=a%3Bb", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={a;b};"},
     {"postgresql://u:p@h/db?x=%7D", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={}}};"},
     {"postgresql://u:p@h/db?x=a%3BPWD%3Dz", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={a;PWD=z};"},
     {"postgresql://u:p@h/db?flag", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "flag=;"},
-    {"postgresql://u:p@h/db?a=1&&b=2", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "a=1;b=2;"},
+    {"postgresql://u:p@h/db?a=1&&b=2", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "a=1;b=2;"},
     {"postgresql://u:p@h/db?a=x+y", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "a=x+y;"},
-    {"postgresql://u:p@h/db?pool_size=10&max_overflow=0&pool_timeout=1.5&pool_recycle=3600&pool_pre_ping=true",
+    {"postgresql://u:p@h/"
+     "db?pool_size=10&max_overflow=0&pool_timeout=1.5&pool_recycle=3600&pool_pre_ping=true",
      0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},
-    {"postgresql://u:p@h/db?driver=PostgreSQL%20ANSI", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},
+    {"postgresql://u:p@h/db?driver=PostgreSQL%20ANSI", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},
     /* MySQL / MariaDB */
     {"mysql://u:p@h:3306/db", 0, "DRIVER=X;SERVER=h;PORT=3306;DATABASE=db;UID=u;PWD=p;" MYD},
     {"mariadb://u:p@h/db", 0, "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;" MYD},
     {"mysql+odbc://u:p@h/db", 0, "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;" MYD},
     {"mysql://u:p@h", 0, "DRIVER=X;SERVER=h;UID=u;PWD=p;" MYD},
-    {"mysql://u:p@h/db?CHARSET=latin1", 0, "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;CHARSET=latin1;"},
+    {"mysql://u:p@h/db?CHARSET=latin1", 0,
+     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;CHARSET=latin1;"},
     /* SQL Server */
     {"mssql://u:p@h:1433/db", 0, "DRIVER=X;Server=h,1433;Database=db;UID=u;PWD=p;"},
     {"mssql://u:p@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;"},
-    {"mssql+odbc://u:p@h/db?Encrypt=no", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;Encrypt=no;"},
+    {"mssql+odbc://u:p@h/db?Encrypt=no", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;Encrypt=no;"},
     /* DSNs and raw strings */
     {"odbc://MyDSN", 0, "DSN=MyDSN;"},
     {"odbc://u:p@MyDSN", 0, "DSN=MyDSN;UID=u;PWD=p;"},
     {"odbc://My%20DSN", 0, "DSN=My DSN;"},
     {"odbc://u:p%3B@MyDSN", 0, "DSN=MyDSN;UID=u;PWD={p;};"},
-    {"odbc:///?odbc_connect=DRIVER%3D%7BSQLite3%7D%3BDatabase%3Dx.db", 0, "DRIVER={SQLite3};Database=x.db;"},
+    {"odbc:///?odbc_connect=DRIVER%3D%7BSQLite3%7D%3BDatabase%3Dx.db", 0,
+     "DRIVER={SQLite3};Database=x.db;"},
     {"odbc:///?odbc_connect=DSN%3Dx&Timeout=5", 0, "DSN=x;Timeout=5;"},
     /* Rejections */
     {"", DAL_EURL, NULL},
@@ -182,12 +194,12 @@ Test(url, table)
         dal__url u;
         dal_error err = DAL_ERROR_INIT;
         int rc = dal__url_parse(c->url, &u, &err);
-        cr_expect_eq(rc, c->code, "%s: got %s (%s), want %s", c->url, dal_code_name(rc), err.message,
-                     dal_code_name(c->code));
+        cr_expect_eq(rc, c->code, "%s: got %s (%s), want %s", c->url, dal_code_name(rc),
+                     err.message, dal_code_name(c->code));
         if (rc) {
             cr_expect_neq(err.message[0], '\0', "%s: empty message", c->url);
-            cr_expect_null(strstr(err.message, "S3cr3t"), "%s: message shows the password: %s", c->url,
-                           err.message);
+            cr_expect_null(strstr(err.message, "S3cr3t"), "%s: message shows the password: %s",
+                           c->url, err.message);
             continue;
         }
         char *cs = NULL;
@@ -231,7 +243,8 @@ Test(url, parts_are_decoded_once)
 {
     dal__url u;
     dal_error err = DAL_ERROR_INIT;
-    cr_assert_eq(dal__url_parse("postgresql://a%2541:b%2542@h%2Dx:15/d%2543?k%2D1=v%2545", &u, &err), 0);
+    cr_assert_eq(
+        dal__url_parse("postgresql://a%2541:b%2542@h%2Dx:15/d%2543?k%2D1=v%2545", &u, &err), 0);
     cr_expect_str_eq(u.user, "a%41");
     cr_expect_str_eq(u.password, "b%42");
     cr_expect_str_eq(u.host, "h-x");

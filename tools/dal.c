@@ -26,7 +26,8 @@ static const char usage_text[] =
     "       dal --help | --version\n"
     "URL defaults to $DAL_URL, then to sqlite:///dal.db. SQL '-' reads standard input.\n"
     "Examples: dal query 'select 1 as one'\n"
-    "          dal query postgresql://user:pw@host/db 'select * from t where id = ?' 42 --format table\n";
+    "          dal query postgresql://user:pw@host/db 'select * from t where id = ?' 42 --format "
+    "table\n";
 
 static int usage(FILE *out, int status)
 {
@@ -36,8 +37,8 @@ static int usage(FILE *out, int status)
 
 static int fail(const dal_error *err)
 {
-    fprintf(stderr, "dal: %s: %s%s%s%s\n", dal_code_name(err->code), err->message, err->sqlstate[0] ? " [" : "",
-            err->sqlstate, err->sqlstate[0] ? "]" : "");
+    fprintf(stderr, "dal: %s: %s%s%s%s\n", dal_code_name(err->code), err->message,
+            err->sqlstate[0] ? " [" : "", err->sqlstate, err->sqlstate[0] ? "]" : "");
     return 1;
 }
 
@@ -60,11 +61,13 @@ static int explain(const char *url)
     dal_engine *e;
     if (dal_engine_create(url, NULL, &e, &err)) return fail(&err);
     char cs[4096];
-    if (dal_engine_connection_string(e, cs, sizeof cs, 0) != DAL_OK) snprintf(cs, sizeof cs, "(too long)");
+    if (dal_engine_connection_string(e, cs, sizeof cs, 0) != DAL_OK)
+        snprintf(cs, sizeof cs, "(too long)");
     dal_pool_stats st;
     dal_engine_pool_stats(e, &st);
-    printf("dialect: %s\ndriver: %s\nconnection string: %s\npool: size %d, overflow %d\n", dal_engine_dialect(e),
-           *dal_engine_driver(e) ? dal_engine_driver(e) : "(from the DSN)", cs, st.pool_size, st.max_overflow);
+    printf("dialect: %s\ndriver: %s\nconnection string: %s\npool: size %d, overflow %d\n",
+           dal_engine_dialect(e), *dal_engine_driver(e) ? dal_engine_driver(e) : "(from the DSN)",
+           cs, st.pool_size, st.max_overflow);
     dal_engine_dispose(e);
     return 0;
 }
@@ -103,8 +106,8 @@ static int ping(const char *url)
     dal_session_close(s);
     dal_engine_dispose(e);
     if (rc) return fail(&err);
-    printf("%s %s: connected in %.1f ms, round trip %.3f ms\n", name, version, (connected - t0) * 1e3,
-           (pinged - connected) * 1e3);
+    printf("%s %s: connected in %.1f ms, round trip %.3f ms\n", name, version,
+           (connected - t0) * 1e3, (pinged - connected) * 1e3);
     return 0;
 }
 
@@ -113,7 +116,8 @@ static char *read_stdin(void)
     dal__buf b = {0};
     char chunk[4096];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) dal__buf_append(&b, chunk, n);
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        dal__buf_append(&b, chunk, n);
     if (!b.data) dal__buf_puts(&b, "");
     return b.failed ? NULL : b.data;
 }
@@ -121,9 +125,11 @@ static char *read_stdin(void)
 static int query(const char *url, const char *sql, char **params, int nparams, output_format format)
 {
     char *from_stdin = NULL;
-    if (!strcmp(sql, "-") && !(sql = from_stdin = read_stdin())) return fprintf(stderr, "dal: cannot read SQL\n"), 1;
+    if (!strcmp(sql, "-") && !(sql = from_stdin = read_stdin()))
+        return fprintf(stderr, "dal: cannot read SQL\n"), 1;
     dal_value *values = calloc((size_t)nparams + 1, sizeof *values);
-    for (int i = 0; i < nparams; i++) values[i] = dal_text(params[i]);
+    for (int i = 0; i < nparams; i++)
+        values[i] = dal_text(params[i]);
     dal_error err = DAL_ERROR_INIT;
     dal_engine *e = NULL;
     dal_session *s = NULL;
@@ -136,7 +142,8 @@ static int query(const char *url, const char *sql, char **params, int nparams, o
     else if (!rc)
         rc = output_rows(r, format, stdout, &err);
     dal_result_close(r);
-    if (!rc) rc = dal_session_commit(s, &err); /* one statement, committed like a shell tool should */
+    if (!rc)
+        rc = dal_session_commit(s, &err); /* one statement, committed like a shell tool should */
     dal_session_close(s);
     dal_engine_dispose(e);
     free(values);
@@ -172,6 +179,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "explain") && n == first) return explain(url);
     if (!strcmp(cmd, "drivers") && n == 1) return drivers();
     if (!strcmp(cmd, "ping") && n == first) return ping(url);
-    if (!strcmp(cmd, "query") && n > first) return query(url, args[first], args + first + 1, n - first - 1, format);
+    if (!strcmp(cmd, "query") && n > first)
+        return query(url, args[first], args + first + 1, n - first - 1, format);
     return usage(stderr, 2);
 }

@@ -14,7 +14,10 @@ int output_format_parse(const char *name, output_format *out)
     return -1;
 }
 
-static int write_file(void *ctx, const char *data, size_t n) { return fwrite(data, 1, n, ctx) == n ? 0 : -1; }
+static int write_file(void *ctx, const char *data, size_t n)
+{
+    return fwrite(data, 1, n, ctx) == n ? 0 : -1;
+}
 
 /* The current row's cell as text ("" for NULL, base64 for blobs). */
 static int cell(dal_result *r, size_t col, dal__buf *out, dal_error *err)
@@ -80,7 +83,8 @@ static int output_csv(dal_result *r, FILE *f, dal_error *err)
 static size_t width(const char *s)
 {
     size_t w = 0;
-    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
     return w;
 }
 
@@ -89,7 +93,8 @@ static int output_table(dal_result *r, FILE *f, dal_error *err)
     size_t ncols = dal_result_column_count(r), nrows = 0, cap = 0;
     char **cells = NULL; /* the table needs every row before it can print one */
     size_t *widths = calloc(ncols ? ncols : 1, sizeof *widths);
-    for (size_t c = 0; c < ncols; c++) widths[c] = width(dal_result_column_name(r, c));
+    for (size_t c = 0; c < ncols; c++)
+        widths[c] = width(dal_result_column_name(r, c));
     dal__buf b = {0};
     int rc, cell_rc = DAL_OK;
     while (!cell_rc && (rc = dal_result_next(r, err)) == DAL_ROW) {
@@ -100,7 +105,10 @@ static int output_table(dal_result *r, FILE *f, dal_error *err)
         for (size_t c = 0; c < ncols; c++) { /* fills the whole row, even after an error */
             int one = cell(r, c, &b, err);
             if (one && !cell_rc) cell_rc = one;
-            char *text = strdup(one ? "" : dal_result_is_null(r, c) ? "NULL" : b.data ? b.data : "");
+            char *text = strdup(one                        ? ""
+                                : dal_result_is_null(r, c) ? "NULL"
+                                : b.data                   ? b.data
+                                                           : "");
             cells[nrows * ncols + c] = text;
             if (width(text) > widths[c]) widths[c] = width(text);
         }
@@ -111,21 +119,26 @@ static int output_table(dal_result *r, FILE *f, dal_error *err)
         rc = DAL_OK;
         for (size_t row = 0; row <= nrows + 1; row++) {
             for (size_t c = 0; c < ncols; c++) {
-                const char *t = row == 0 ? dal_result_column_name(r, c) : row == 1 ? NULL : cells[(row - 2) * ncols + c];
+                const char *t = row == 0   ? dal_result_column_name(r, c)
+                                : row == 1 ? NULL
+                                           : cells[(row - 2) * ncols + c];
                 fputs(c ? " | " : "", f);
                 if (!t) {
-                    for (size_t k = 0; k < widths[c]; k++) fputc('-', f);
+                    for (size_t k = 0; k < widths[c]; k++)
+                        fputc('-', f);
                 } else {
                     fputs(t, f);
                     if (c + 1 < ncols)
-                        for (size_t k = width(t); k < widths[c]; k++) fputc(' ', f);
+                        for (size_t k = width(t); k < widths[c]; k++)
+                            fputc(' ', f);
                 }
             }
             fputc('\n', f);
         }
         fprintf(f, "(%zu row%s)\n", nrows, nrows == 1 ? "" : "s");
     }
-    for (size_t k = 0; k < nrows * ncols; k++) free(cells[k]);
+    for (size_t k = 0; k < nrows * ncols; k++)
+        free(cells[k]);
     free(cells);
     free(widths);
     dal__buf_free(&b);

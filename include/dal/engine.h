@@ -18,14 +18,14 @@ struct json_t;
 /* Options a program sets in code. The URL's query keys (pool_size=...) win over
  * these, so operators can tune a deployment without a rebuild. */
 typedef struct dal_engine_options {
-    int pool_size;        /* connections kept open (default 5; >= 1)            */
-    int max_overflow;     /* extra connections closed again at check-in (10)    */
-    double pool_timeout;  /* seconds a checkout waits for a connection (30)     */
-    double pool_recycle;  /* replace connections older than this; < 0 = never  */
-    double ping_idle;     /* ping before reuse when idle longer than this (1 s);
-                             0 = always, < 0 = never                            */
-    int statement_cache;  /* prepared statements cached per connection (32)     */
-    const char *driver;   /* ODBC driver name override (NULL = resolve)         */
+    int pool_size;       /* connections kept open (default 5; >= 1)            */
+    int max_overflow;    /* extra connections closed again at check-in (10)    */
+    double pool_timeout; /* seconds a checkout waits for a connection (30)     */
+    double pool_recycle; /* replace connections older than this; < 0 = never  */
+    double ping_idle;    /* ping before reuse when idle longer than this (1 s);
+                            0 = always, < 0 = never                            */
+    int statement_cache; /* prepared statements cached per connection (32)     */
+    const char *driver;  /* ODBC driver name override (NULL = resolve)         */
     /* false (default): a transaction begins with the first statement, like
      * SQLAlchemy's autobegin. true: plain SELECTs before the first other
      * statement run in autocommit, so read-only requests need no BEGIN and
@@ -43,8 +43,8 @@ DAL_EXPORT void dal_engine_options_init(dal_engine_options *o);
 
 /* Parses and validates url, resolves the ODBC driver; does not connect
  * (connections open lazily, on first checkout). opts may be NULL. */
-DAL_EXPORT int dal_engine_create(const char *url, const dal_engine_options *opts,
-                                 dal_engine **out, dal_error *err);
+DAL_EXPORT int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engine **out,
+                                 dal_error *err);
 
 /* Closes idle connections and releases the engine. With sessions still out
  * the release is deferred until the last of them is closed; new checkouts
@@ -63,21 +63,21 @@ DAL_EXPORT int dal_engine_connection_string(const dal_engine *engine, char *buf,
                                             unsigned flags);
 
 typedef struct dal_pool_stats {
-    int pool_size;          /* limits in force                                */
+    int pool_size; /* limits in force                                */
     int max_overflow;
-    int kept;               /* open connections counted against pool_size     */
-    int overflow;           /* open connections beyond pool_size              */
-    int checked_out;        /* sessions out now                               */
-    int idle;               /* open connections waiting in the pool           */
-    int waiting;            /* threads waiting for a connection now           */
-    uint64_t checkouts;     /* successful checkouts                           */
-    uint64_t waits;         /* checkouts that had to wait                     */
-    uint64_t timeouts;      /* checkouts that gave up with DAL_ETIMEOUT       */
-    uint64_t connects;      /* connections opened                             */
-    uint64_t discards;      /* connections closed as dead, dirty or old       */
-    uint64_t pings;         /* liveness checks before reuse                   */
-    uint64_t prepares;      /* statements prepared (cache misses)             */
-    uint64_t cache_hits;    /* statements reused from the per-connection cache */
+    int kept;            /* open connections counted against pool_size     */
+    int overflow;        /* open connections beyond pool_size              */
+    int checked_out;     /* sessions out now                               */
+    int idle;            /* open connections waiting in the pool           */
+    int waiting;         /* threads waiting for a connection now           */
+    uint64_t checkouts;  /* successful checkouts                           */
+    uint64_t waits;      /* checkouts that had to wait                     */
+    uint64_t timeouts;   /* checkouts that gave up with DAL_ETIMEOUT       */
+    uint64_t connects;   /* connections opened                             */
+    uint64_t discards;   /* connections closed as dead, dirty or old       */
+    uint64_t pings;      /* liveness checks before reuse                   */
+    uint64_t prepares;   /* statements prepared (cache misses)             */
+    uint64_t cache_hits; /* statements reused from the per-connection cache */
 } dal_pool_stats;
 
 DAL_EXPORT int dal_engine_pool_stats(dal_engine *engine, dal_pool_stats *out);

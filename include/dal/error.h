@@ -12,8 +12,8 @@ DAL_BEGIN_DECLS
 /* One table generates the enum, the names and the messages (never renumber). */
 #define DAL_ERRNO_MAP(XX)                                                                          \
     XX(ENOTCONFIGURED, 1,                                                                          \
-       "Database has not been configured, i.e. dal_configure() was not called.")                  \
-    XX(ENOSCOPE, 2, "No session is available in the current scope.")                              \
+       "Database has not been configured, i.e. dal_configure() was not called.")                   \
+    XX(ENOSCOPE, 2, "No session is available in the current scope.")                               \
     XX(EURL, 3, "invalid database URL")                                                            \
     XX(EDRIVER, 4, "unknown URL scheme or ODBC driver not installed")                              \
     XX(ECONNECT, 5, "could not connect to the database")                                           \
@@ -46,7 +46,10 @@ typedef struct dal_error {
     char message[512]; /* human text; never contains a password      */
 } dal_error;
 
-#define DAL_ERROR_INIT {DAL_OK, "", 0, ""}
+#define DAL_ERROR_INIT                                                                             \
+    {                                                                                              \
+        DAL_OK, "", 0, ""                                                                          \
+    }
 
 /* Static text for a code, never NULL ("unknown error" for unknown codes). */
 DAL_EXPORT const char *dal_strerror(int code);

@@ -12,7 +12,7 @@
 
 #ifdef __cplusplus
 #define DAL_BEGIN_DECLS extern "C" {
-#define DAL_END_DECLS }
+#define DAL_END_DECLS   }
 #else
 #define DAL_BEGIN_DECLS
 #define DAL_END_DECLS

@@ -33,8 +33,8 @@ typedef int (*dal_write_fn)(void *ctx, const char *data, size_t n);
 
 /* Streams the remaining rows of r to write in constant memory; rows (may be
  * NULL) receives how many were written. */
-DAL_EXPORT int dal_result_export_json(dal_result *r, dal_json_format format, dal_write_fn write, void *ctx,
-                                      uint64_t *rows, dal_error *err);
+DAL_EXPORT int dal_result_export_json(dal_result *r, dal_json_format format, dal_write_fn write,
+                                      void *ctx, uint64_t *rows, dal_error *err);
 
 DAL_END_DECLS
 

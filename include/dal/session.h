@@ -21,7 +21,7 @@ typedef struct dal_result dal_result;
 struct json_t;
 
 /* dal_result_next() returns these besides error codes (as SQLite does). */
-#define DAL_ROW 100
+#define DAL_ROW  100
 #define DAL_DONE 101
 
 typedef enum dal_type {
@@ -52,10 +52,29 @@ typedef struct dal_value {
     } u;
 } dal_value;
 
-static inline dal_value dal_null(void) { dal_value v = {DAL_TYPE_NULL, {0}}; return v; }
-static inline dal_value dal_bool(bool b) { dal_value v = {DAL_TYPE_BOOL, {0}}; v.u.b = b; return v; }
-static inline dal_value dal_int64(int64_t i) { dal_value v = {DAL_TYPE_INT64, {0}}; v.u.i = i; return v; }
-static inline dal_value dal_double(double d) { dal_value v = {DAL_TYPE_DOUBLE, {0}}; v.u.d = d; return v; }
+static inline dal_value dal_null(void)
+{
+    dal_value v = {DAL_TYPE_NULL, {0}};
+    return v;
+}
+static inline dal_value dal_bool(bool b)
+{
+    dal_value v = {DAL_TYPE_BOOL, {0}};
+    v.u.b = b;
+    return v;
+}
+static inline dal_value dal_int64(int64_t i)
+{
+    dal_value v = {DAL_TYPE_INT64, {0}};
+    v.u.i = i;
+    return v;
+}
+static inline dal_value dal_double(double d)
+{
+    dal_value v = {DAL_TYPE_DOUBLE, {0}};
+    v.u.d = d;
+    return v;
+}
 DAL_EXPORT dal_value dal_text(const char *nul_terminated); /* NULL gives dal_null() */
 static inline dal_value dal_textn(const char *p, size_t n)
 {
@@ -121,8 +140,7 @@ DAL_EXPORT int dal_session_insert_many(dal_session *s, const char *table,
 
 /* ---- prepared statements (cached per connection) ----------------------- */
 
-DAL_EXPORT int dal_session_prepare(dal_session *s, const char *sql, dal_stmt **out,
-                                   dal_error *err);
+DAL_EXPORT int dal_session_prepare(dal_session *s, const char *sql, dal_stmt **out, dal_error *err);
 /* Executes with params; out (may be NULL for statements without rows)
  * receives the result; rows_affected may be NULL. */
 DAL_EXPORT int dal_stmt_execute(dal_stmt *st, const dal_value *params, size_t nparams,
@@ -165,8 +183,7 @@ DAL_EXPORT int dal_result_int64_by_name(dal_result *r, const char *name, int64_t
                                         dal_error *err);
 DAL_EXPORT int dal_result_double_by_name(dal_result *r, const char *name, double *out,
                                          dal_error *err);
-DAL_EXPORT int dal_result_bool_by_name(dal_result *r, const char *name, bool *out,
-                                       dal_error *err);
+DAL_EXPORT int dal_result_bool_by_name(dal_result *r, const char *name, bool *out, dal_error *err);
 DAL_EXPORT int dal_result_text_by_name(dal_result *r, const char *name, const char **out,
                                        size_t *len, dal_error *err);
 DAL_EXPORT int dal_result_blob_by_name(dal_result *r, const char *name, const void **out,

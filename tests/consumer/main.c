@@ -11,8 +11,8 @@ int main(void)
     int64_t v = 0;
     dal_value p = dal_int64(6);
     if (dal_engine_create("sqlite://", NULL, &e, &err) || dal_session_open(e, &s, &err) ||
-        dal_session_query(s, "SELECT ? * 7", &p, 1, &r, &err) || dal_result_next(r, &err) != DAL_ROW ||
-        dal_result_int64(r, 0, &v, &err)) {
+        dal_session_query(s, "SELECT ? * 7", &p, 1, &r, &err) ||
+        dal_result_next(r, &err) != DAL_ROW || dal_result_int64(r, 0, &v, &err)) {
         fprintf(stderr, "consumer: %s: %s\n", dal_code_name(err.code), err.message);
         return 1;
     }

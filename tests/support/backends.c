@@ -24,7 +24,8 @@ const char *dal_test_url(const char *backend, const char *query)
         const char *pg = getenv("DAL_TEST_PG_URL");
         cr_assert(pg && *pg,
                   "DAL_TEST_PG_URL is not set: run the suite with scripts/test, which starts the "
-                  "private PostgreSQL server (scripts/pg start; export DAL_TEST_PG_URL=$(scripts/pg url))");
+                  "private PostgreSQL server (scripts/pg start; export "
+                  "DAL_TEST_PG_URL=$(scripts/pg url))");
         snprintf(url, sizeof url, "%s%s", pg, query);
     }
     return url;

@@ -17,11 +17,8 @@ const char *dal_test_url(const char *backend, const char *query);
 const char *dal_test_tmpdir(void);
 
 #define DAL_TEST_BOTH(suite, name)                                                                 \
-    static void suite##_##name##_body(const char *url, const char *backend);                      \
-    Test(suite, name##_sqlite)                                                                     \
-    {                                                                                              \
-        suite##_##name##_body(dal_test_url("sqlite", ""), "sqlite");                               \
-    }                                                                                              \
+    static void suite##_##name##_body(const char *url, const char *backend);                       \
+    Test(suite, name##_sqlite) { suite##_##name##_body(dal_test_url("sqlite", ""), "sqlite"); }    \
     Test(suite, name##_postgresql)                                                                 \
     {                                                                                              \
         suite##_##name##_body(dal_test_url("postgresql", ""), "postgresql");                       \
