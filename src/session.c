@@ -169,7 +169,7 @@ static int run(dal_session *s, const char *sql, const dal_value *params, size_t 
     for (int attempt = 0;; attempt++) {
         bool fresh = !s->in_txn && !s->nested && !s->held;
         dal_error local = DAL_ERROR_INIT;
-        dal_stmt *st;
+        dal_stmt *st = NULL;
         int rc = acquire(s, sql, &st, &local);
         if (!rc) {
             rc = dal__stmt_run(st, params, n, out, rows_affected, &local);

@@ -158,7 +158,7 @@ static int parse_number(const char *key, const char *v, double lo, double hi, do
 
 static int parse_int(const char *key, const char *v, int lo, int hi, int *out, dal_error *err)
 {
-    double d;
+    double d = 0;
     int rc = parse_number(key, v, lo, hi, &d, err);
     if (rc) return rc;
     if (d != floor(d))
