@@ -39,6 +39,8 @@ typedef struct dal__dialect {
     /* Maps a driver error to a dal_code, or returns 0 to classify by SQLSTATE. */
     int (*classify)(const char *sqlstate, long native_code);
     const char *ping_sql;
+    /* Undoes session settings a user changed with SET (NULL: none). */
+    const char *reset_sql;
     unsigned caps;
     int max_params;        /* bound parameters per statement             */
     const char *json_type; /* column type for JSON documents             */

@@ -48,6 +48,7 @@ const dal__dialect dal__dialect_postgresql = {
     .setup_sql = setup_sql,
     .classify = classify,
     .ping_sql = "SELECT 1",
+    .reset_sql = "RESET ALL",
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_BLOCK_FETCH,
     .max_params = 32767,
     .json_type = "jsonb",

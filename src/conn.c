@@ -118,6 +118,16 @@ void dal__conn_close(dal__conn *c)
     dal__free(c);
 }
 
+int dal__conn_reset_settings(dal__conn *c, dal_error *err)
+{
+    const char *reset = c->engine->dialect->reset_sql;
+    int rc = reset ? dal__conn_exec_direct(c, reset, err) : DAL_OK;
+    if (!rc) rc = run_setup(c, err);
+    if (!rc && c->manual) rc = dal__conn_end_txn(c, true, err);
+    if (!rc) c->settings_changed = false;
+    return rc;
+}
+
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err)
 {
     SQLRETURN sr = SQLEndTran(SQL_HANDLE_DBC, c->dbc, commit ? SQL_COMMIT : SQL_ROLLBACK);
@@ -179,6 +189,7 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
     st->hash = hash;
     st->sql = dal__strdup(sql);
     st->plain_read = dal__sql_is_plain_read(sql);
+    st->sets = dal__sql_changes_settings(sql);
     if (!st->sql) {
         dal__free(st);
         return dal__error_nomem(err);

@@ -75,6 +75,7 @@ struct dal_stmt {
     uint64_t last_used;
     bool cached;             /* lives in conn->cache (else freed when closed) */
     bool plain_read;         /* a plain SELECT (see txn.c) */
+    bool sets;               /* a session-level SET (see txn.c) */
     bool implicit;           /* taken by dal_session_query: released with its result */
     dal_stmt *next_uncached; /* the session's list of uncached statements */
     dal_result result;
@@ -85,8 +86,9 @@ struct dal__conn {
     SQLHDBC dbc;
     double created_at;
     double last_used;
-    bool broken; /* saw a disconnect-class error: never reused */
-    bool manual; /* autocommit is off */
+    bool broken;           /* saw a disconnect-class error: never reused */
+    bool manual;           /* autocommit is off */
+    bool settings_changed; /* a user ran SET: reset before the next user */
     dal_stmt **cache;
     int ncache;
     uint64_t tick;
@@ -153,6 +155,8 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err);
 void dal__conn_close(dal__conn *c);
 bool dal__conn_ping(dal__conn *c);
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
+/* Undoes SET statements of the last user and runs the setup statements again. */
+int dal__conn_reset_settings(dal__conn *c, dal_error *err);
 /* Runs sql once, without a result (setup, savepoints, pings). */
 int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err);
 /* The cached statement for sql, prepared on a miss (LRU eviction). */
@@ -173,6 +177,9 @@ int dal__stmt_reprepare(dal_stmt *st, dal_error *err);
 
 /* txn.c */
 bool dal__sql_is_plain_read(const char *sql);
+/* True for SET statements that outlive the transaction (not SET LOCAL,
+ * SET TRANSACTION or SET CONSTRAINTS). */
+bool dal__sql_changes_settings(const char *sql);
 int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 /* Before a statement runs: begins the transaction unless a lazy session
  * runs a plain read. */

@@ -51,6 +51,8 @@ void dal_session_close(dal_session *s)
     dal__conn *c = s->conn;
     dal_error ignored = DAL_ERROR_INIT;
     bool discard = c->broken || dal__txn_end(s, false, &ignored) != DAL_OK;
+    /* The next user gets the settings dal made, not the ones this user SET. */
+    if (!discard && c->settings_changed) discard = dal__conn_reset_settings(c, &ignored) != DAL_OK;
     dal__pool_checkin(s->engine, c, s, discard);
 }
 

@@ -125,6 +125,7 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
         int rc = bind_one(st, (SQLUSMALLINT)(i + 1), &params[i], err);
         if (rc) return rc;
     }
+    if (st->sets) st->conn->settings_changed = true;
     SQLRETURN sr = SQLExecute(st->h);
     if (!DAL__ODBC_OK(sr) && sr != SQL_NO_DATA) {
         int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "statement failed", err);

@@ -59,6 +59,21 @@ bool dal__sql_is_plain_read(const char *sql)
     return true;
 }
 
+static bool starts_with_keyword(const char *p, const char *kw)
+{
+    size_t n = strlen(kw);
+    return strncasecmp(p, kw, n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_';
+}
+
+bool dal__sql_changes_settings(const char *sql)
+{
+    const char *p = skip_noise(sql);
+    if (!starts_with_keyword(p, "SET")) return false;
+    p = skip_noise(p + 3);
+    return !starts_with_keyword(p, "LOCAL") && !starts_with_keyword(p, "TRANSACTION") &&
+           !starts_with_keyword(p, "CONSTRAINTS");
+}
+
 int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
 {
     if (c->manual == manual) return DAL_OK;

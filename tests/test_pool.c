@@ -343,3 +343,65 @@ Test(pool, killed_backend_mid_transaction_is_disconnected)
     dal_session_close(s);
     dal_engine_dispose(e);
 }
+
+static char *setting(dal_session *s, const char *name)
+{
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    dal_value v = dal_text(name);
+    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT current_setting(?)", &v, 1, &r, &err), err);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+    const char *t;
+    DAL_OK_OR_FAIL(dal_result_text(r, 0, &t, NULL, &err), err);
+    char *copy = strdup(t);
+    dal_result_close(r);
+    return copy;
+}
+
+Test(pool, settings_a_user_changed_do_not_reach_the_next_user)
+{
+    dal_engine *e = engine("postgresql", "?pool_size=1&max_overflow=0");
+    dal_session *s;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    void *conn = s->conn;
+    dal_test_exec(s, "SET application_name = 'leaky'");
+    dal_test_exec(s, "SET TIME ZONE 'Asia/Tokyo'");
+    dal_session_commit(s, NULL);
+    char *name = setting(s, "application_name");
+    cr_expect_str_eq(name, "leaky");
+    free(name);
+    dal_session_close(s);
+
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    cr_expect_eq(s->conn, conn, "the same connection");
+    name = setting(s, "application_name");
+    char *zone = setting(s, "TimeZone");
+    cr_expect_str_neq(name, "leaky");
+    cr_expect_str_eq(zone, "UTC", "dal's own setting is back");
+    free(name);
+    free(zone);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(pool, old_connections_are_recycled)
+{
+    (void)url;
+    dal_engine *e = engine(backend, "?pool_size=1&pool_recycle=0.05&pool_pre_ping=never");
+    dal_session *s;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    dal_session_close(s);
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err); /* young: reused */
+    dal_session_close(s);
+    usleep(100000);
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err); /* older than 50 ms: replaced */
+    cr_expect_eq(dal_test_scalar(s, "SELECT 1"), 1);
+    dal_session_close(s);
+    dal_pool_stats st;
+    dal_engine_pool_stats(e, &st);
+    cr_expect_eq(st.connects, 2);
+    cr_expect_eq(st.discards, 1);
+    dal_engine_dispose(e);
+}

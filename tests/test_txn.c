@@ -160,3 +160,15 @@ DAL_TEST_BOTH(txn, partially_read_results_do_not_break_the_next_execution)
     (void)url;
     reexecute_after_partial_reads(backend, "");
 }
+
+Test(txn, session_settings_are_recognised)
+{
+    cr_expect(dal__sql_changes_settings("SET application_name = 'x'"));
+    cr_expect(dal__sql_changes_settings("  set search_path TO s"));
+    cr_expect(dal__sql_changes_settings("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"));
+    cr_expect_not(dal__sql_changes_settings("SET LOCAL work_mem = '1MB'"));
+    cr_expect_not(dal__sql_changes_settings("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
+    cr_expect_not(dal__sql_changes_settings("SET CONSTRAINTS ALL DEFERRED"));
+    cr_expect_not(dal__sql_changes_settings("SELECT 1"));
+    cr_expect_not(dal__sql_changes_settings("SETTINGS"));
+}
