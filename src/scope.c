@@ -1,4 +1,5 @@
 /* The global engine and per-thread scope stacks. */
+#define _GNU_SOURCE /* writer-preferring rwlocks (glibc) */
 #include "dal/scope.h"
 
 #include <pthread.h>
@@ -22,7 +23,13 @@ typedef struct scope_stack {
     int depth;
 } scope_stack;
 
+/* Readers hold it across a checkout, which may wait: a writer (configure)
+ * must not starve behind a stream of new readers, so writers go first. */
+#if defined(__GLIBC__) && defined(PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP)
+static pthread_rwlock_t config_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+#else
 static pthread_rwlock_t config_lock = PTHREAD_RWLOCK_INITIALIZER;
+#endif
 static dal_engine *configured;
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
