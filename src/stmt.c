@@ -118,7 +118,10 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
                               n);
     if (n && !params) return dal__error_set(err, DAL_EMISUSE, "params is NULL");
     dal__stmt_close_cursor(st);
-    if (!st->h && dal__stmt_reprepare(st, err)) return err && err->code ? err->code : DAL_EODBC;
+    if (!st->h) {
+        int rc = dal__stmt_reprepare(st, err); /* its last cursor was abandoned early */
+        if (rc) return rc;
+    }
     int txn = st->session ? dal__txn_before(st->session, st->plain_read, err) : DAL_OK;
     if (txn) return txn;
     for (size_t i = 0; i < n; i++) {

@@ -122,8 +122,8 @@ DAL_EXPORT int dal_session_rollback_nested(dal_session *s, dal_error *err);
 /* Runs sql with params bound to its ? markers; rows_affected may be NULL. */
 DAL_EXPORT int dal_session_exec(dal_session *s, const char *sql, const dal_value *params,
                                 size_t nparams, int64_t *rows_affected, dal_error *err);
-/* Runs a query; the result stays valid until dal_result_close or until the
- * session runs another statement. */
+/* Runs a query; the result stays valid until dal_result_close or
+ * dal_session_close (other statements may run meanwhile). */
 DAL_EXPORT int dal_session_query(dal_session *s, const char *sql, const dal_value *params,
                                  size_t nparams, dal_result **out, dal_error *err);
 /* The session's last error (borrowed; overwritten by the next failing call). */
