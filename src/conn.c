@@ -1,4 +1,5 @@
 /* One pooled ODBC connection and its cache of prepared statements. */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,21 @@
  * rare thanks to the pool, so they are serialised. This lock is never held
  * together with a pool lock. */
 static pthread_mutex_t driver_manager_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Waits for the driver-manager lock no longer than a checkout may wait. */
+static bool lock_driver_manager(const dal_engine *e)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double whole = floor(e->pool_timeout);
+    ts.tv_sec += (time_t)whole;
+    ts.tv_nsec += (long)((e->pool_timeout - whole) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_mutex_timedlock(&driver_manager_lock, &ts) == 0;
+}
 
 double dal__now(void)
 {
@@ -70,7 +86,14 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         return dal__error_nomem(err);
     }
     SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT, (SQLPOINTER)(intptr_t)10, 0);
-    pthread_mutex_lock(&driver_manager_lock);
+    if (!lock_driver_manager(e)) {
+        SQLFreeHandle(SQL_HANDLE_DBC, c->dbc); /* never connected: no driver to unload */
+        dal__free(c->cache);
+        dal__free(c);
+        return dal__error_set(err, DAL_ETIMEOUT,
+                              "other connection attempts took longer than pool_timeout=%gs",
+                              e->pool_timeout);
+    }
     SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)e->connstr, SQL_NTS, NULL, 0, NULL,
                                     SQL_DRIVER_NOPROMPT);
     pthread_mutex_unlock(&driver_manager_lock);
