@@ -24,7 +24,4 @@ int dal__odbc_error(SQLSMALLINT handle_type, SQLHANDLE handle, const struct dal_
 /* The dal_code for a SQLSTATE and native code. */
 int dal__odbc_classify(const struct dal__dialect *d, const char *sqlstate, long native);
 
-/* True for codes after which the connection cannot be used any more. */
-#define DAL__IS_DISCONNECT(code) ((code) == DAL_EDISCONNECTED)
-
 #endif

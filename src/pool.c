@@ -96,11 +96,22 @@ static int wait_in_line(dal_engine *e, dal__conn **c, dal_error *err)
     return DAL_OK;
 }
 
+/* With the lock held: session objects are reused, never freed, while the
+ * engine lives (no allocation on the fast path). */
 static dal_session *take_session(dal__pool *p)
 {
     dal_session *s = p->free_sessions;
     if (s) p->free_sessions = s->next_free;
     return s;
+}
+
+static void give_back_session(dal__pool *p, dal_session *s)
+{
+    if (!s) return;
+    s->engine = NULL;
+    s->conn = NULL;
+    s->next_free = p->free_sessions;
+    p->free_sessions = s;
 }
 
 /* Outside the lock: a connection that is too old or may have died while idle
@@ -116,10 +127,12 @@ static bool still_good(dal_engine *e, dal__conn *c)
     return true;
 }
 
-/* Gives back a slot (and a checked-out count) after a failed open. */
-static void release_slot(dal__pool *p)
+/* Gives back a slot (and a checked-out count, and the session object)
+ * after a failed open. */
+static void release_slot(dal__pool *p, dal_session *s)
 {
     pthread_mutex_lock(&p->lock);
+    give_back_session(p, s);
     p->out--;
     if (!hand_to_waiter(p, NULL))
         p->open--;
@@ -150,10 +163,7 @@ int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, da
     } else {
         int rc = wait_in_line(e, &c, err);
         if (rc) {
-            if (s) {
-                s->next_free = p->free_sessions;
-                p->free_sessions = s;
-            }
+            give_back_session(p, s);
             pthread_mutex_unlock(&p->lock);
             return rc;
         }
@@ -165,7 +175,7 @@ int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, da
         if (c)
             dal__pool_checkin(e, c, NULL, false);
         else
-            release_slot(p);
+            release_slot(p, NULL);
         return dal__error_nomem(err);
     }
     if (c && !still_good(e, c)) {
@@ -176,13 +186,8 @@ int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, da
     if (!c) {
         int rc = dal__conn_open(e, &c, err);
         if (rc) {
-            if (s) {
-                pthread_mutex_lock(&p->lock);
-                s->next_free = p->free_sessions;
-                p->free_sessions = s;
-                pthread_mutex_unlock(&p->lock);
-            }
-            release_slot(p);
+            if (rc == DAL_ETIMEOUT) STAT_ADD(p, timeouts); /* waited for other connects */
+            release_slot(p, s);
             return rc;
         }
         STAT_ADD(p, connects);
@@ -209,12 +214,7 @@ void dal__pool_checkin(dal_engine *e, dal__conn *c, dal_session *s, bool discard
     discard = discard || c->broken;
     c->last_used = dal__now();
     pthread_mutex_lock(&p->lock);
-    if (s) {
-        s->engine = NULL;
-        s->conn = NULL;
-        s->next_free = p->free_sessions;
-        p->free_sessions = s;
-    }
+    give_back_session(p, s);
     /* At most pool_size connections wait idle: the others (overflow) are
      * closed once the load that needed them has gone, not while it lasts. */
     bool keep = !discard && !p->disposed && p->nidle < e->pool_size;

@@ -1,4 +1,4 @@
-/* Sessions: a checked-out connection in manual-commit mode. */
+/* Sessions: a checked-out connection and its transaction (see txn.c). */
 #include <stdio.h>
 #include <string.h>
 
