@@ -7,11 +7,14 @@
 static const char *const schemes[] = {"postgresql", "postgres", "psql", NULL};
 static const char *const drivers[] = {"PostgreSQL Unicode", "PostgreSQL ANSI", "PostgreSQL", NULL};
 
-/* Protocol=7.4-1: native error semantics (an error aborts the transaction)
- * instead of a SAVEPOINT round trip per statement, which halves throughput.
+/* Protocol=7.4-0: the driver does nothing on an error, so the transaction
+ * stays aborted as PostgreSQL leaves it (dal tracks that state and refuses
+ * the commit). 7.4-1 rolls the whole transaction back and carries on in a
+ * new one (a partial commit reported as success); 7.4-2, the default, adds
+ * a SAVEPOINT round trip per statement (halves throughput).
  * BoolsAsChar=0: booleans are SQL_BIT, not '1'/'0' text. CommLog/Debug off:
  * Debian's odbcinst.ini turns logging on for every process. */
-static const char *const defaults[] = {"Protocol=7.4-1",
+static const char *const defaults[] = {"Protocol=7.4-0",
                                        "BoolsAsChar=0",
                                        "UseServerSidePrepare=1",
                                        "ByteaAsLongVarBinary=1",

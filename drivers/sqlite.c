@@ -34,6 +34,7 @@ static int classify(const char *sqlstate, long native)
     case 25: return DAL_EDATA;       /* SQLITE_RANGE */
     case 14: return DAL_ECONNECT;    /* SQLITE_CANTOPEN */
     case 7: return DAL_ENOMEM;       /* SQLITE_NOMEM */
+    case 8: return DAL_EREADONLY;    /* SQLITE_READONLY */
     default: return 0;
     }
 }

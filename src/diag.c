@@ -15,6 +15,8 @@ int dal__odbc_classify(const dal__dialect *d, const char *st, long native)
     }
     if (!strcmp(st, "40001") || !strcmp(st, "40P01")) return DAL_ECONFLICT;
     if (!strcmp(st, "40002")) return DAL_ECONSTRAINT;
+    if (!strcmp(st, "25P02")) return DAL_EABORTED;
+    if (!strcmp(st, "25006")) return DAL_EREADONLY;
     if (!strcmp(st, "08001") || !strcmp(st, "08004")) return DAL_ECONNECT;
     if (!strncmp(st, "57P0", 4)) return DAL_EDISCONNECTED;
     if (!strcmp(st, "HYT00") || !strcmp(st, "HYT01")) return DAL_ETIMEOUT;

@@ -98,8 +98,11 @@ struct dal__conn {
 struct dal_session {
     dal_engine *engine;
     dal__conn *conn;
-    bool in_txn;        /* a statement ran since the last commit/rollback */
-    int nested;         /* savepoint depth */
+    bool in_txn;         /* a statement ran since the last commit/rollback */
+    bool aborted;        /* a statement failed in the transaction: only a rollback helps */
+    bool scoped;         /* belongs to a scope: dal_session_close leaves it alone */
+    int nested;          /* savepoint depth */
+    char aborted_by[256]; /* the first failure, named in DAL_EABORTED's message */
     int held;           /* statements this session holds (prepared or with a result) */
     dal_stmt *uncached; /* held statements outside the cache (freed on release) */
     dal_error last_error;
@@ -186,6 +189,16 @@ int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 int dal__txn_before(dal_session *s, bool plain_read, dal_error *err);
 /* Commits or rolls back what the session began (nothing ran: no-op). */
 int dal__txn_end(dal_session *s, bool commit, dal_error *err);
+/* DAL_EDISCONNECTED or DAL_EABORTED when no statement may run now. */
+int dal__txn_check(dal_session *s, dal_error *err);
+/* Records a failure of sql (NULL: not a statement) as the session's last
+ * error; a statement the driver saw aborts the transaction it ran in.
+ * Returns local's code, copied to err. */
+int dal__session_fail(dal_session *s, const char *sql, const dal_error *local, dal_error *err);
+
+/* session.c: rolls back and returns the session, scoped or not (the scope
+ * ends it with this; NULL or a session already returned: no-op). */
+void dal__session_release(dal_session *s);
 
 /* result.c */
 int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err);

@@ -157,8 +157,7 @@ int dal_result_next(dal_result *r, dal_error *err)
     if (!DAL__ODBC_OK(sr)) {
         r->on_row = false;
         dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "fetching a row failed", &local);
-        if (st->session) st->session->last_error = local;
-        return dal__error_copy(err, &local);
+        return dal__session_fail(st->session, st->sql, &local, err);
     }
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
@@ -176,8 +175,7 @@ int dal_result_next(dal_result *r, dal_error *err)
         }
         if (rc) {
             r->on_row = false;
-            if (st->session) st->session->last_error = local;
-            return dal__error_copy(err, &local);
+            return dal__session_fail(st->session, st->sql, &local, err);
         }
     }
     r->on_row = true;

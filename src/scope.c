@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "engine_internal.h"
 #include "error_internal.h"
 
 struct dal_scope {
@@ -132,8 +133,8 @@ int dal_scoped_session(dal_session **out, dal_error *err)
     int rc = DAL_OK;
     if (!s)
         rc = dal__error_set(err, DAL_ENOSCOPE, no_scope);
-    else if (!s->session)
-        rc = dal_session_open(configured, &s->session, err);
+    else if (!s->session && !(rc = dal_session_open(configured, &s->session, err)))
+        s->session->scoped = true;
     pthread_rwlock_unlock(&config_lock);
     if (!rc) *out = s->session;
     return rc;
@@ -144,7 +145,7 @@ static void end_scope(scope_stack *st)
     dal_scope *s = st->top;
     st->top = s->prev;
     st->depth--;
-    dal_session_close(s->session); /* rolls back what is uncommitted */
+    dal__session_release(s->session); /* rolls back what is uncommitted */
     if (!st->spare)
         st->spare = s;
     else

@@ -6,12 +6,6 @@
 #include "engine_internal.h"
 #include "error_internal.h"
 
-/* Records a failure as the session's last error and passes it to err. */
-static int fail(dal_session *s, const dal_error *local, dal_error *err)
-{
-    s->last_error = *local;
-    return dal__error_copy(err, local);
-}
 
 #define CHECK_SESSION(s, err)                                                                      \
     do {                                                                                           \
@@ -40,9 +34,9 @@ static void release_statements(dal_session *s)
         dal__stmt_release(s->uncached);
 }
 
-void dal_session_close(dal_session *s)
+void dal__session_release(dal_session *s)
 {
-    if (!s) return;
+    if (!s || !s->engine) return; /* NULL, or already back in the pool */
     if (!s->conn) { /* its connection died and no new one could be had */
         dal__free(s);
         return;
@@ -54,6 +48,18 @@ void dal_session_close(dal_session *s)
     /* The next user gets the settings dal made, not the ones this user SET. */
     if (!discard && c->settings_changed) discard = dal__conn_reset_settings(c, &ignored) != DAL_OK;
     dal__pool_checkin(s->engine, c, s, discard);
+}
+
+void dal_session_close(dal_session *s)
+{
+    if (s && s->scoped) { /* the scope gives it back when it ends */
+        dal_error misuse = DAL_ERROR_INIT;
+        dal__error_set(&misuse, DAL_EMISUSE,
+                       "dal_session_close on a scope's session: dal_scope_end returns it");
+        s->last_error = misuse;
+        return;
+    }
+    dal__session_release(s);
 }
 
 const dal_error *dal_session_last_error(const dal_session *s)
@@ -68,6 +74,12 @@ int dal_session_commit(dal_session *s, dal_error *err)
 {
     CHECK_SESSION(s, err);
     dal_error local = DAL_ERROR_INIT;
+    if (s->aborted) { /* commit nothing: the server would not either */
+        dal__txn_check(s, &local);
+        dal_error ignored = DAL_ERROR_INIT;
+        if (dal__txn_end(s, false, &ignored) != DAL_OK) s->conn->broken = true;
+        return dal__session_fail(s, NULL, &local, err);
+    }
     int rc = dal__txn_end(s, true, &local);
     if (rc) {
         /* Whatever the commit did, nothing is left open: roll back so the
@@ -75,9 +87,10 @@ int dal_session_commit(dal_session *s, dal_error *err)
         dal_error ignored = DAL_ERROR_INIT;
         if (!s->conn->broken) dal__txn_end(s, false, &ignored);
         s->in_txn = false;
+        s->aborted = false;
         s->nested = 0;
     }
-    return rc ? fail(s, &local, err) : DAL_OK;
+    return rc ? dal__session_fail(s, NULL, &local, err) : DAL_OK;
 }
 
 int dal_session_rollback(dal_session *s, dal_error *err)
@@ -85,48 +98,61 @@ int dal_session_rollback(dal_session *s, dal_error *err)
     CHECK_SESSION(s, err);
     dal_error local = DAL_ERROR_INIT;
     int rc = dal__txn_end(s, false, &local);
-    return rc ? fail(s, &local, err) : DAL_OK;
+    return rc ? dal__session_fail(s, NULL, &local, err) : DAL_OK;
 }
 
-static int savepoint(dal_session *s, const char *verb, int depth, dal_error *err)
+/* Runs "VERB dal_sp_<depth>"; a failure aborts the transaction. check is
+ * false only for the rollback that recovers from an aborted state. */
+static int savepoint(dal_session *s, const char *verb, int depth, bool check, dal_error *err)
 {
     if (!(s->engine->dialect->caps & DAL__CAP_SAVEPOINTS))
         return dal__error_set(err, DAL_EMISUSE, "%s does not support savepoints",
                               s->engine->dialect->name);
+    dal_error local = DAL_ERROR_INIT;
     char sql[64];
     snprintf(sql, sizeof sql, "%s dal_sp_%d", verb, depth);
-    int rc = dal__txn_before(s, false, err);
-    return rc ? rc : dal__conn_exec_direct(s->conn, sql, err);
+    int rc = check ? dal__txn_before(s, false, &local) : DAL_OK;
+    if (!rc) rc = dal__conn_exec_direct(s->conn, sql, &local);
+    return rc ? dal__session_fail(s, rc == DAL_EABORTED ? NULL : sql, &local, err) : DAL_OK;
 }
 
-int dal_session_begin_nested(dal_session *s, dal_error *err)
+int dal_session_begin_nested(dal_session *s, int *depth, dal_error *err)
 {
+    if (depth) *depth = 0;
     CHECK_SESSION(s, err);
-    dal_error local = DAL_ERROR_INIT;
-    int rc = savepoint(s, "SAVEPOINT", s->nested + 1, &local);
-    if (rc) return fail(s, &local, err);
-    return ++s->nested;
+    int rc = savepoint(s, "SAVEPOINT", s->nested + 1, true, err);
+    if (rc) return rc;
+    s->nested++;
+    if (depth) *depth = s->nested;
+    return DAL_OK;
 }
 
 int dal_session_release_nested(dal_session *s, dal_error *err)
 {
     CHECK_SESSION(s, err);
     if (s->nested == 0) return dal__error_set(err, DAL_EMISUSE, "no nested transaction is open");
-    dal_error local = DAL_ERROR_INIT;
-    int rc = savepoint(s, "RELEASE SAVEPOINT", s->nested, &local);
-    if (rc) return fail(s, &local, err);
+    int rc = savepoint(s, "RELEASE SAVEPOINT", s->nested, true, err);
+    if (rc) return rc;
     s->nested--;
     return DAL_OK;
 }
 
+/* Undoes the innermost savepoint's work, and an aborted state with it: a
+ * failure can only have happened at the innermost depth, since nothing (no
+ * new savepoint either) runs in an aborted transaction. */
 int dal_session_rollback_nested(dal_session *s, dal_error *err)
 {
     CHECK_SESSION(s, err);
     if (s->nested == 0) return dal__error_set(err, DAL_EMISUSE, "no nested transaction is open");
-    dal_error local = DAL_ERROR_INIT;
-    int rc = savepoint(s, "ROLLBACK TO SAVEPOINT", s->nested, &local);
-    if (!rc) rc = savepoint(s, "RELEASE SAVEPOINT", s->nested, &local);
-    if (rc) return fail(s, &local, err);
+    if (s->conn->broken) return dal__txn_check(s, err);
+    bool was_aborted = s->aborted;
+    s->aborted = false; /* so that a failure of the rollback itself aborts again */
+    int rc = savepoint(s, "ROLLBACK TO SAVEPOINT", s->nested, false, err);
+    if (!rc) rc = savepoint(s, "RELEASE SAVEPOINT", s->nested, false, err);
+    if (rc) {
+        s->aborted = s->aborted || was_aborted;
+        return rc;
+    }
     s->nested--;
     return DAL_OK;
 }
@@ -168,6 +194,8 @@ static int run(dal_session *s, const char *sql, const dal_value *params, size_t 
                int64_t *rows_affected, dal_error *err)
 {
     CHECK_SESSION(s, err);
+    dal_error refused = DAL_ERROR_INIT;
+    if (s->in_txn && dal__txn_check(s, &refused)) return dal__session_fail(s, NULL, &refused, err);
     for (int attempt = 0;; attempt++) {
         bool fresh = !s->in_txn && !s->nested && !s->held;
         dal_error local = DAL_ERROR_INIT;
@@ -183,7 +211,7 @@ static int run(dal_session *s, const char *sql, const dal_value *params, size_t 
         if (!rc) return DAL_OK;
         if (rc == DAL_EDISCONNECTED && fresh && attempt == 0 && move_to_fresh_connection(s))
             continue;
-        return fail(s, &local, err);
+        return dal__session_fail(s, sql, &local, err);
     }
 }
 
@@ -207,8 +235,9 @@ int dal_session_prepare(dal_session *s, const char *sql, dal_stmt **out, dal_err
     CHECK_SESSION(s, err);
     if (!out) return dal__error_set(err, DAL_EMISUSE, "dal_session_prepare: out is NULL");
     dal_error local = DAL_ERROR_INIT;
-    int rc = acquire(s, sql, out, &local);
-    return rc ? fail(s, &local, err) : DAL_OK;
+    int rc = s->in_txn ? dal__txn_check(s, &local) : DAL_OK;
+    if (!rc) rc = acquire(s, sql, out, &local);
+    return rc ? dal__session_fail(s, sql, &local, err) : DAL_OK;
 }
 
 int dal_stmt_execute(dal_stmt *st, const dal_value *params, size_t nparams, dal_result **out,
@@ -220,7 +249,7 @@ int dal_stmt_execute(dal_stmt *st, const dal_value *params, size_t nparams, dal_
     dal_session *s = st->session;
     dal_error local = DAL_ERROR_INIT;
     int rc = dal__stmt_run(st, params, nparams, out, rows_affected, &local);
-    return rc ? fail(s, &local, err) : DAL_OK;
+    return rc ? dal__session_fail(s, st->sql, &local, err) : DAL_OK;
 }
 
 void dal_stmt_close(dal_stmt *st)

@@ -7,7 +7,14 @@
  * round trip, and sqliteodbc streams results (inside a transaction it reads
  * the whole result into memory first). The first statement that is not a
  * plain SELECT (or a savepoint) turns autocommit off and begins the
- * transaction. */
+ * transaction.
+ *
+ * Transactions never lie: a statement that fails inside one leaves it
+ * aborted, on every backend (PostgreSQL does so itself; dal does it for the
+ * others, so code tested on SQLite behaves the same on PostgreSQL). Until a
+ * rollback, or a rollback to the savepoint the failure happened in, every
+ * statement and the commit fail with DAL_EABORTED, without a round trip. */
+#include <stdio.h>
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -88,9 +95,43 @@ int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
     return DAL_OK;
 }
 
+int dal__txn_check(dal_session *s, dal_error *err)
+{
+    if (s->conn->broken)
+        return dal__error_set(err, DAL_EDISCONNECTED,
+                              "the session's connection was lost: close the session");
+    if (s->aborted)
+        return dal__error_set(err, DAL_EABORTED,
+                              "the transaction is aborted: %s; roll back (dal_session_rollback, or "
+                              "dal_session_rollback_nested to undo only the savepoint)",
+                              s->aborted_by);
+    return DAL_OK;
+}
+
+/* Errors dal finds before the driver sees the statement (a wrong parameter
+ * count, a value that cannot be bound) leave the transaction as it was. */
+static bool reached_the_driver(const dal_error *e)
+{
+    return e->sqlstate[0] || e->code == DAL_EDISCONNECTED || e->code == DAL_ETIMEOUT ||
+           e->code == DAL_EODBC || e->code == DAL_EBUSY;
+}
+
+int dal__session_fail(dal_session *s, const char *sql, const dal_error *local, dal_error *err)
+{
+    if (!s) return dal__error_copy(err, local);
+    s->last_error = *local;
+    if (sql && s->in_txn && !s->aborted && reached_the_driver(local) &&
+        local->code != DAL_EABORTED) {
+        s->aborted = true;
+        snprintf(s->aborted_by, sizeof s->aborted_by, "%.80s failed with %s [%s]", sql,
+                 dal_code_name(local->code), local->sqlstate);
+    }
+    return dal__error_copy(err, local);
+}
+
 int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
 {
-    if (s->in_txn) return DAL_OK;
+    if (s->in_txn) return dal__txn_check(s, err);
     if (s->engine->lazy_begin) {
         if (plain_read) return DAL_OK;
         int rc = dal__conn_set_manual(s->conn, true, err);
@@ -106,6 +147,7 @@ int dal__txn_end(dal_session *s, bool commit, dal_error *err)
     int rc = dal__conn_end_txn(s->conn, commit, err);
     if (!rc || !commit) {
         s->in_txn = false;
+        s->aborted = false;
         s->nested = 0;
     }
     if (!s->in_txn && s->engine->lazy_begin && !s->conn->broken) {

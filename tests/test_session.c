@@ -284,11 +284,17 @@ DAL_TEST_BOTH(session, commit_rollback_and_nested_savepoints)
     cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM txn_t"), 0);
 
     dal_test_exec(s, "INSERT INTO txn_t VALUES (1)");
-    cr_expect_eq(dal_session_begin_nested(s, &err), 1);
+    int depth1;
+    DAL_OK_OR_FAIL(dal_session_begin_nested(s, &depth1, &err), err);
+    cr_expect_eq(depth1, 1);
     dal_test_exec(s, "INSERT INTO txn_t VALUES (2)");
-    cr_expect_eq(dal_session_begin_nested(s, &err), 2);
+    int depth2;
+    DAL_OK_OR_FAIL(dal_session_begin_nested(s, &depth2, &err), err);
+    cr_expect_eq(depth2, 2);
     dal_test_exec(s, "INSERT INTO txn_t VALUES (3)");
-    cr_expect_eq(dal_session_begin_nested(s, &err), 3);
+    int depth3;
+    DAL_OK_OR_FAIL(dal_session_begin_nested(s, &depth3, &err), err);
+    cr_expect_eq(depth3, 3);
     dal_test_exec(s, "INSERT INTO txn_t VALUES (4)");
     DAL_OK_OR_FAIL(dal_session_rollback_nested(s, &err), err); /* drops 4 */
     DAL_OK_OR_FAIL(dal_session_release_nested(s, &err), err);  /* keeps 3 */

@@ -78,7 +78,7 @@ DAL_TEST_BOTH(txn, lazy_reads_need_no_transaction_and_writes_still_get_one)
 
     /* Savepoints begin the transaction too. */
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
-    cr_expect_eq(dal_session_begin_nested(s, &err), 1, "%s", err.message);
+    DAL_OK_OR_FAIL(dal_session_begin_nested(s, NULL, &err), err);
     dal_test_exec(s, "INSERT INTO lazy_t VALUES (4)");
     DAL_OK_OR_FAIL(dal_session_rollback_nested(s, &err), err);
     DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
@@ -171,4 +171,237 @@ Test(txn, session_settings_are_recognised)
     cr_expect_not(dal__sql_changes_settings("SET CONSTRAINTS ALL DEFERRED"));
     cr_expect_not(dal__sql_changes_settings("SELECT 1"));
     cr_expect_not(dal__sql_changes_settings("SETTINGS"));
+}
+
+/* ---- transactions that never lie -------------------------------------- */
+
+/* Runs sql and expects code; returns the error for more checks. */
+static dal_error expect_exec(dal_session *s, const char *sql, int code)
+{
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_session_exec(s, sql, NULL, 0, NULL, &err);
+    cr_expect_eq(rc, code, "%s: got %s (%s), want %s", sql, dal_code_name(rc), err.message,
+                 dal_code_name(code));
+    return err;
+}
+
+/* A fresh table name_t (k INTEGER PRIMARY KEY), committed, and a second
+ * session to look from. */
+static void fresh_table(dal_session *s, const char *table)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
+    dal_test_exec(s, sql);
+    snprintf(sql, sizeof sql, "CREATE TABLE %s (k INTEGER PRIMARY KEY)", table);
+    dal_test_exec(s, sql);
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+}
+
+DAL_TEST_BOTH(txn, a_failed_statement_aborts_the_transaction_and_commit_commits_nothing)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    fresh_table(s, "lie_t");
+    expect_exec(s, "INSERT INTO lie_t VALUES (6)", DAL_OK);
+    expect_exec(s, "INSERT INTO lie_missing_table VALUES (1)", DAL_ESYNTAX);
+    dal_error err = expect_exec(s, "INSERT INTO lie_t VALUES (7)", DAL_EABORTED);
+    cr_expect(strstr(err.message, "lie_missing_table"), "names the failed statement: %s",
+              err.message);
+    cr_expect_eq(dal_session_last_error(s)->code, DAL_EABORTED);
+    dal_result *r;
+    dal_error_clear(&err);
+    cr_expect_eq(dal_session_query(s, "SELECT k FROM lie_t", NULL, 0, &r, &err), DAL_EABORTED);
+    dal_stmt *st;
+    dal_error_clear(&err);
+    cr_expect_eq(dal_session_prepare(s, "SELECT k FROM lie_t", &st, &err), DAL_EABORTED);
+
+    dal_error_clear(&err);
+    cr_expect_eq(dal_session_commit(s, &err), DAL_EABORTED, "%s", err.message);
+    cr_expect(strstr(err.message, "lie_missing_table"), "%s", err.message);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM lie_t"), 0, "nothing was committed");
+
+    /* The session is in a new, empty transaction that works. */
+    expect_exec(s, "INSERT INTO lie_t VALUES (8)", DAL_OK);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT SUM(k) FROM lie_t"), 8);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(txn, a_prepared_statement_that_fails_aborts_too)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    fresh_table(s, "lie_prep_t");
+    dal_error err = DAL_ERROR_INIT;
+    dal_stmt *st;
+    DAL_OK_OR_FAIL(dal_session_prepare(s, "INSERT INTO lie_prep_t VALUES (?)", &st, &err), err);
+    DAL_OK_OR_FAIL(dal_stmt_execute(st, (dal_value[]){dal_int64(1)}, 1, NULL, NULL, &err), err);
+    cr_expect_eq(dal_stmt_execute(st, (dal_value[]){dal_int64(1)}, 1, NULL, NULL, &err),
+                 DAL_ECONSTRAINT, "%s", err.message);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_stmt_execute(st, (dal_value[]){dal_int64(2)}, 1, NULL, NULL, &err),
+                 DAL_EABORTED, "%s", err.message);
+    /* A mistake dal catches before the driver sees it aborts nothing... */
+    dal_stmt_close(st);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_rollback(s, &err), err);
+    DAL_OK_OR_FAIL(dal_session_prepare(s, "INSERT INTO lie_prep_t VALUES (?)", &st, &err), err);
+    DAL_OK_OR_FAIL(dal_stmt_execute(st, (dal_value[]){dal_int64(3)}, 1, NULL, NULL, &err), err);
+    cr_expect_eq(dal_stmt_execute(st, NULL, 0, NULL, NULL, &err), DAL_EMISUSE);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_stmt_execute(st, (dal_value[]){dal_int64(4)}, 1, NULL, NULL, &err), err);
+    dal_stmt_close(st);
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT SUM(k) FROM lie_prep_t"), 7);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(txn, rollback_nested_undoes_only_the_failed_part)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    fresh_table(s, "lie_sp_t");
+    dal_error err = DAL_ERROR_INIT;
+    expect_exec(s, "INSERT INTO lie_sp_t VALUES (1)", DAL_OK);
+    DAL_OK_OR_FAIL(dal_session_begin_nested(s, NULL, &err), err);
+    expect_exec(s, "INSERT INTO lie_sp_t VALUES (2)", DAL_OK);
+    expect_exec(s, "INSERT INTO lie_sp_t VALUES (1)", DAL_ECONSTRAINT);
+    expect_exec(s, "INSERT INTO lie_sp_t VALUES (3)", DAL_EABORTED);
+    int depth = -1;
+    cr_expect_eq(dal_session_begin_nested(s, &depth, &err), DAL_EABORTED);
+    cr_expect_eq(depth, 0);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_session_release_nested(s, &err), DAL_EABORTED, "%s", err.message);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_rollback_nested(s, &err), err);
+    expect_exec(s, "INSERT INTO lie_sp_t VALUES (4)", DAL_OK);
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM lie_sp_t"), 2);
+    cr_expect_eq(dal_test_scalar(s, "SELECT SUM(k) FROM lie_sp_t"), 5, "1 and 4 kept");
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(txn, a_failure_three_savepoints_deep_keeps_the_outer_levels)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    fresh_table(s, "lie_deep_t");
+    dal_error err = DAL_ERROR_INIT;
+    expect_exec(s, "INSERT INTO lie_deep_t VALUES (1)", DAL_OK);
+    for (int level = 1; level <= 3; level++) {
+        int depth = 0;
+        DAL_OK_OR_FAIL(dal_session_begin_nested(s, &depth, &err), err);
+        cr_expect_eq(depth, level);
+        char sql[64];
+        snprintf(sql, sizeof sql, "INSERT INTO lie_deep_t VALUES (%d)", 10 * level);
+        expect_exec(s, sql, DAL_OK);
+    }
+    expect_exec(s, "INSERT INTO lie_deep_t VALUES (10)", DAL_ECONSTRAINT);
+    expect_exec(s, "INSERT INTO lie_deep_t VALUES (40)", DAL_EABORTED);
+    DAL_OK_OR_FAIL(dal_session_rollback_nested(s, &err), err); /* drops 30 */
+    expect_exec(s, "INSERT INTO lie_deep_t VALUES (50)", DAL_OK);
+    DAL_OK_OR_FAIL(dal_session_release_nested(s, &err), err);
+    DAL_OK_OR_FAIL(dal_session_release_nested(s, &err), err);
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT SUM(k) FROM lie_deep_t"), 1 + 10 + 20 + 50);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(txn, an_error_in_the_first_statement_aborts_the_transaction)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    fresh_table(s, "lie_first_t");
+    dal_error err = DAL_ERROR_INIT;
+    expect_exec(s, "INSERT INTO lie_first_t VALUES ('not a number', 2)", DAL_ESYNTAX);
+    expect_exec(s, "INSERT INTO lie_first_t VALUES (1)", DAL_EABORTED);
+    DAL_OK_OR_FAIL(dal_session_rollback(s, &err), err);
+    expect_exec(s, "INSERT INTO lie_first_t VALUES (2)", DAL_OK);
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT SUM(k) FROM lie_first_t"), 2);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(txn, an_error_during_insert_many_commits_no_batch)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    fresh_table(s, "lie_bulk_t");
+    enum { N = 2500 };
+    static dal_value v[N];
+    for (int i = 0; i < N; i++)
+        v[i] = dal_int64(i == 1800 ? 5 : i); /* a duplicate in the second batch */
+    const char *cols[] = {"k"};
+    dal_error err = DAL_ERROR_INIT;
+    int64_t n = -1;
+    cr_expect_eq(dal_session_insert_many(s, "lie_bulk_t", cols, 1, v, N, &n, &err),
+                 DAL_ECONSTRAINT, "%s", err.message);
+    cr_expect(strstr(err.message, "rows 1000..1999"), "%s", err.message);
+    cr_expect_eq(n, 1000, "the first batch went in before the failure");
+    dal_error_clear(&err);
+    cr_expect_eq(dal_session_commit(s, &err), DAL_EABORTED, "%s", err.message);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM lie_bulk_t"), 0, "no batch committed");
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(txn, a_commit_that_fails_on_a_deferred_constraint_commits_nothing)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    dal_test_exec(s, "DROP TABLE IF EXISTS lie_child");
+    dal_test_exec(s, "DROP TABLE IF EXISTS lie_parent");
+    dal_test_exec(s, "CREATE TABLE lie_parent (id INTEGER PRIMARY KEY)");
+    dal_test_exec(s, "CREATE TABLE lie_child (k INTEGER, p INTEGER REFERENCES lie_parent (id) "
+                     "DEFERRABLE INITIALLY DEFERRED)");
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    expect_exec(s, "INSERT INTO lie_child VALUES (1, NULL)", DAL_OK);
+    expect_exec(s, "INSERT INTO lie_child VALUES (2, 99)", DAL_OK); /* checked at commit */
+    cr_expect_eq(dal_session_commit(s, &err), DAL_ECONSTRAINT, "%s: %s",
+                 dal_code_name(err.code), err.message);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM lie_child"), 0, "nothing committed");
+    expect_exec(s, "INSERT INTO lie_child VALUES (3, NULL)", DAL_OK);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT SUM(k) FROM lie_child"), 3);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(txn, lazy_reads_in_autocommit_abort_nothing)
+{
+    (void)url;
+    dal_engine *e = engine(backend, "?lazy_begin=true");
+    dal_session *s;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    dal_result *r;
+    cr_expect_eq(dal_session_query(s, "SELECT * FROM lie_lazy_missing", NULL, 0, &r, &err),
+                 DAL_ESYNTAX);
+    cr_expect_not(s->aborted, "an autocommitted read is no transaction");
+    cr_expect_eq(dal_test_scalar(s, "SELECT 41 + 1"), 42);
+    dal_session_close(s);
+    dal_engine_dispose(e);
 }

@@ -9,7 +9,7 @@
 #include "url.h"
 
 #define PGD                                                                                        \
-    "Protocol=7.4-1;BoolsAsChar=0;UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug="  \
+    "Protocol=7.4-0;BoolsAsChar=0;UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug="  \
     "0;"
 #define SQD "Timeout=5000;StepAPI=1;FKSupport=1;NoWCHAR=1;BigInt=1;"
 #define SQF "JournalMode=WAL;SyncPragma=NORMAL;"

@@ -30,7 +30,11 @@ DAL_BEGIN_DECLS
     XX(ERANGE, 16, "value out of range")                                                           \
     XX(ENOMEM, 17, "out of memory")                                                                \
     XX(EMISUSE, 18, "API misuse (wrong state, wrong thread or closed handle)")                     \
-    XX(EODBC, 19, "ODBC error")
+    XX(EODBC, 19, "ODBC error")                                                                    \
+    XX(EABORTED, 20, "transaction aborted by an earlier error: roll it back")                      \
+    XX(EINDOUBT, 21, "commit outcome unknown: the connection was lost or timed out during COMMIT") \
+    XX(EREADONLY, 22, "write attempted in a read-only session or on a read-only server")           \
+    XX(EMIGRATE, 23, "migration files or history are inconsistent")
 
 typedef enum dal_code {
     DAL_OK = 0,

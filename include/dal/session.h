@@ -109,13 +109,20 @@ static inline dal_value dal_timestamp_us(int64_t us)
 
 /* Checks a connection out of the engine's pool (waiting up to pool_timeout). */
 DAL_EXPORT int dal_session_open(dal_engine *engine, dal_session **out, dal_error *err);
-/* Rolls back anything uncommitted and returns the connection. NULL: no-op. */
+/* Rolls back anything uncommitted and returns the connection. NULL, a
+ * session already closed, or a scope's session (dal_scope_end returns it):
+ * no-op; the latter sets the session's last error to DAL_EMISUSE. */
 DAL_EXPORT void dal_session_close(dal_session *s);
+/* Commits. After a failed statement (an aborted transaction) commits
+ * nothing and fails with DAL_EABORTED; any failure leaves the session in a
+ * new, empty transaction. */
 DAL_EXPORT int dal_session_commit(dal_session *s, dal_error *err);
 DAL_EXPORT int dal_session_rollback(dal_session *s, dal_error *err);
 
-/* Nested units of work (savepoints): begin returns the new depth (>= 1). */
-DAL_EXPORT int dal_session_begin_nested(dal_session *s, dal_error *err);
+/* Nested units of work (savepoints). begin stores the new depth (>= 1) in
+ * *depth (may be NULL). rollback_nested undoes the innermost one's work,
+ * also after a statement in it failed: the outer work is kept. */
+DAL_EXPORT int dal_session_begin_nested(dal_session *s, int *depth, dal_error *err);
 DAL_EXPORT int dal_session_release_nested(dal_session *s, dal_error *err);
 DAL_EXPORT int dal_session_rollback_nested(dal_session *s, dal_error *err);
 
