@@ -10,23 +10,95 @@
 
 #include "dal/error.h"
 
-int dal__parse_int64(const char *s, int64_t *out)
+/* The integer a decimal text stands for ("-12.00", "1.5e3", "+7"), written
+ * into buf as an optional '-' and digits without leading zeros. DAL_ETYPE
+ * when the text is no number or not a whole one; DAL_ERANGE when the
+ * integer has more digits than buf holds. Exact: no floating point. */
+static int integer_text(const char *s, char *buf, size_t cap)
 {
-    char *end;
-    if (!*s || isspace((unsigned char)*s)) return DAL_ETYPE;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*end) {
-        /* "3.0" from a numeric column is an integer too; "3.5" is not. */
-        double d;
-        if (dal__parse_double(s, &d) != 0) return DAL_ETYPE;
-        if (d != floor(d)) return DAL_ETYPE;
-        if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return DAL_ERANGE;
-        *out = (int64_t)d;
+    const char *p = s;
+    bool negative = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    const char *int_start = p;
+    while (isdigit((unsigned char)*p))
+        p++;
+    size_t int_len = (size_t)(p - int_start);
+    const char *frac_start = p, *frac_end = p;
+    if (*p == '.') {
+        frac_start = ++p;
+        while (isdigit((unsigned char)*p))
+            p++;
+        frac_end = p;
+    }
+    size_t frac_len = (size_t)(frac_end - frac_start);
+    if (int_len + frac_len == 0) return DAL_ETYPE;
+    long exponent = 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        bool exp_negative = *p == '-';
+        if (*p == '-' || *p == '+') p++;
+        if (!isdigit((unsigned char)*p)) return DAL_ETYPE;
+        for (; isdigit((unsigned char)*p); p++)
+            if (exponent < 100000) exponent = exponent * 10 + (*p - '0');
+        if (exp_negative) exponent = -exponent;
+    }
+    if (*p) return DAL_ETYPE;
+    /* The digits int_start..frac_end (without the point) times 10^shift. */
+    size_t k = 0, ndigits = 0;
+    long shift = exponent - (long)frac_len;
+    size_t total = int_len + frac_len;
+    /* Digits dropped by a negative shift must be zeros. */
+    size_t keep = shift < 0 ? (-shift >= (long)total ? 0 : total - (size_t)-shift) : total;
+    for (size_t i = 0; i < total; i++) {
+        char c = i < int_len ? int_start[i] : frac_start[i - int_len];
+        if (i >= keep) {
+            if (c != '0') return DAL_ETYPE;
+            continue;
+        }
+        if (ndigits == 0 && c == '0') continue; /* leading zero */
+        if (k == 0 && negative) {
+            if (cap < 2) return DAL_ERANGE;
+            buf[k++] = '-';
+        }
+        if (k + 1 >= cap) return DAL_ERANGE;
+        buf[k++] = c;
+        ndigits++;
+    }
+    if (ndigits == 0) {
+        buf[0] = '0', buf[1] = '\0';
         return 0;
     }
+    for (long z = 0; shift > 0 && z < shift; z++) {
+        if (k + 1 >= cap) return DAL_ERANGE;
+        buf[k++] = '0';
+    }
+    buf[k] = '\0';
+    return 0;
+}
+
+int dal__parse_int64(const char *s, int64_t *out)
+{
+    char digits[24];
+    int rc = integer_text(s, digits, sizeof digits);
+    if (rc) return rc;
+    errno = 0;
+    long long v = strtoll(digits, NULL, 10);
     if (errno == ERANGE) return DAL_ERANGE;
     *out = (int64_t)v;
+    return 0;
+}
+
+int dal__parse_double_exact_integers(const char *s, double *out)
+{
+    double d;
+    int rc = dal__parse_double(s, &d);
+    if (rc) return rc;
+    char digits[400], printed[400];
+    if (integer_text(s, digits, sizeof digits) == 0) {
+        snprintf(printed, sizeof printed, "%.0f", d);
+        if (strcmp(printed, digits) != 0 && !(d == 0 && !strcmp(digits, "0"))) return DAL_ERANGE;
+    }
+    *out = d;
     return 0;
 }
 

@@ -9,6 +9,9 @@
 /* Each returns 0, or DAL_ETYPE (not that type) or DAL_ERANGE (too large). */
 int dal__parse_int64(const char *s, int64_t *out);
 int dal__parse_double(const char *s, double *out);
+/* As dal__parse_double, but a whole number must become exactly that
+ * integer ("9007199254740993" is DAL_ERANGE); fractions round to nearest. */
+int dal__parse_double_exact_integers(const char *s, double *out);
 int dal__parse_bool(const char *s, bool *out);
 /* "YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|+HH[:MM]]" or "YYYY-MM-DD", as UTC
  * microseconds since 1970. */

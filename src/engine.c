@@ -5,6 +5,7 @@
 
 #include "alloc.h"
 #include "driver_resolve.h"
+#include "dal/json.h"
 #include "engine_internal.h"
 #include "error_internal.h"
 
@@ -52,8 +53,9 @@ static void apply_options(dal_engine *e, const dal_engine_options *opts)
     e->ping_idle = u->has_ping_idle ? u->ping_idle : opts->ping_idle;
     e->statement_cache = opts->statement_cache >= 0 ? opts->statement_cache : 0;
     e->lazy_begin = u->has_lazy_begin ? u->lazy_begin : opts->lazy_begin;
-    e->json_serialize = opts->json_serialize;
-    e->json_deserialize = opts->json_deserialize;
+    /* The engine's one JSON codec: every parameter, getter and row uses it. */
+    e->json_serialize = opts->json_serialize ? opts->json_serialize : dal_json_serialize;
+    e->json_deserialize = opts->json_deserialize ? opts->json_deserialize : dal_json_deserialize;
     if (u->memory) { /* one in-memory database: every session shares it */
         e->pool_size = 1;
         e->max_overflow = 0;

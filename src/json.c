@@ -3,6 +3,7 @@
 #include "dal/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "convert.h"
@@ -32,6 +33,51 @@ char *dal_json_serialize(const json_t *value, dal_error *err)
     return b.data; /* plain malloc memory: free() it */
 }
 
+static bool fits_int64(const char *digits, size_t n)
+{
+    char copy[24];
+    int64_t ignored;
+    if (n >= sizeof copy) return false;
+    memcpy(copy, digits, n);
+    copy[n] = '\0';
+    return dal__parse_int64(copy, &ignored) == 0;
+}
+
+/* A copy of JSON text in which every integer literal beyond int64 is
+ * written as a real ("1e300" as jsonb prints it: 301 digits), so that only
+ * those numbers become reals and every other integer stays exact. */
+static char *widen_big_integers(const char *text)
+{
+    dal__buf b = {0};
+    const char *p = text;
+    while (*p) {
+        if (*p == '"') { /* copy a string whole, escapes included */
+            const char *q = p + 1;
+            while (*q && *q != '"')
+                q += q[0] == '\\' && q[1] ? 2 : 1;
+            if (*q) q++;
+            dal__buf_append(&b, p, (size_t)(q - p));
+            p = q;
+        } else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            const char *q = p + (*p == '-');
+            while (*q >= '0' && *q <= '9')
+                q++;
+            dal__buf_append(&b, p, (size_t)(q - p));
+            bool integer = *q != '.' && *q != 'e' && *q != 'E';
+            if (integer && !fits_int64(p, (size_t)(q - p))) dal__buf_puts(&b, ".0");
+            p = q;
+        } else {
+            dal__buf_putc(&b, *p++);
+        }
+    }
+    dal__buf_putc(&b, '\0');
+    if (b.failed) {
+        dal__buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
 json_t *dal_json_deserialize(const char *text, dal_error *err)
 {
     if (!text) {
@@ -40,10 +86,15 @@ json_t *dal_json_deserialize(const char *text, dal_error *err)
     }
     json_error_t je;
     json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    /* PostgreSQL's jsonb writes 1e300 as 301 digits: integers beyond int64
-     * come back as reals rather than as an error. */
-    if (!v && json_error_code(&je) == json_error_numeric_overflow)
-        v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
+    if (!v && json_error_code(&je) == json_error_numeric_overflow) {
+        char *widened = widen_big_integers(text);
+        if (!widened) {
+            dal__error_nomem(err);
+            return NULL;
+        }
+        v = json_loads(widened, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        free(widened);
+    }
     if (!v)
         dal__error_set(err, DAL_EJSON, "invalid JSON at line %d, column %d: %s", je.line, je.column,
                        je.text);
@@ -56,8 +107,7 @@ static int write_embedded_json(dal_result *r, const dal__column *col, dal__buf *
 {
     dal_engine *e = r->stmt->conn->engine;
     dal_error ignored = DAL_ERROR_INIT;
-    json_t *v = e->json_deserialize ? e->json_deserialize(col->ptr, &ignored)
-                                    : json_loads(col->ptr, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    json_t *v = e->json_deserialize(col->ptr, &ignored);
     size_t mark = b->len;
     int rc = v ? dal__json_write(b, v) : -1;
     json_decref(v);

@@ -262,7 +262,7 @@ int dal_result_double(dal_result *r, size_t i, double *out, dal_error *err)
     if (rc) return rc;
     if (col->c_type == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
     if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a number", err);
-    rc = dal__parse_double(col->ptr, out);
+    rc = dal__parse_double_exact_integers(col->ptr, out);
     return rc ? conversion_error(rc, col, "a number", err) : DAL_OK;
 }
 
@@ -329,8 +329,7 @@ int dal_result_json(dal_result *r, size_t i, json_t **out, dal_error *err)
     if (rc) return rc;
     dal_engine *e = r->stmt->conn->engine;
     dal_error local = DAL_ERROR_INIT;
-    *out = e->json_deserialize ? e->json_deserialize(text, &local)
-                               : dal_json_deserialize(text, &local);
+    *out = e->json_deserialize(text, &local);
     if (!*out) {
         if (!local.code)
             dal__error_set(&local, DAL_EJSON, "column %s: invalid JSON", r->cols[i].name);

@@ -27,7 +27,7 @@ static int keep_text(dal__param *p, const char *text, size_t n, dal_error *err)
 static int json_text(dal_stmt *st, dal__param *p, const json_t *j, size_t *len, dal_error *err)
 {
     dal_engine *e = st->conn->engine;
-    char *s = e->json_serialize ? e->json_serialize(j, err) : dal_json_serialize(j, err);
+    char *s = e->json_serialize(j, err);
     if (!s) return err && err->code ? err->code : DAL_EJSON;
     *len = strlen(s);
     int rc = keep_text(p, s, *len, err);

@@ -28,6 +28,30 @@ Test(convert, int64)
         {" 1", DAL_ETYPE, 0},
         {"1 ", DAL_ETYPE, 0},
         {"12abc", DAL_ETYPE, 0},
+        /* exact, never through a double */
+        {"9007199254740993.0", 0, 9007199254740993LL},
+        {"12345678901234567.00", 0, 12345678901234567LL},
+        {"9223372036854775807.0", 0, INT64_MAX},
+        {"-9223372036854775808.000", 0, INT64_MIN},
+        {"9223372036854775808.0", DAL_ERANGE, 0},
+        {"9007199254740993.000000001", DAL_ETYPE, 0},
+        {"+42", 0, 42},
+        {"007", 0, 7},
+        {"-0.0", 0, 0},
+        {"1.5e3", 0, 1500},
+        {"15000e-1", 0, 1500},
+        {"15001e-1", DAL_ETYPE, 0},
+        {"1E2", 0, 100},
+        {"0.5e1", 0, 5},
+        {"5e-1", DAL_ETYPE, 0},
+        {"1e", DAL_ETYPE, 0},
+        {".", DAL_ETYPE, 0},
+        {"3.", 0, 3},
+        {"-", DAL_ETYPE, 0},
+        {"1e99999999999", DAL_ERANGE, 0},
+        {"0e99999999999", 0, 0},
+        {"nan", DAL_ETYPE, 0},
+        {"inf", DAL_ETYPE, 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         int64_t v = 42;
@@ -48,6 +72,17 @@ Test(convert, double_and_bool)
     cr_expect_eq(dal__parse_double("x", &d), DAL_ETYPE);
     cr_expect_eq(dal__parse_double("0.1", &d), 0);
     cr_expect_eq(d, 0.1);
+    /* whole numbers become exactly that integer or fail; fractions round */
+    cr_expect_eq(dal__parse_double_exact_integers("9007199254740992", &d), 0);
+    cr_expect_eq(d, 9007199254740992.0);
+    cr_expect_eq(dal__parse_double_exact_integers("9007199254740993", &d), DAL_ERANGE);
+    cr_expect_eq(dal__parse_double_exact_integers("12345678901234567.00", &d), DAL_ERANGE);
+    cr_expect_eq(dal__parse_double_exact_integers("1e300", &d), DAL_ERANGE);
+    cr_expect_eq(dal__parse_double_exact_integers("-0", &d), 0);
+    cr_expect_eq(dal__parse_double_exact_integers("0.1", &d), 0);
+    cr_expect_eq(d, 0.1);
+    cr_expect_eq(dal__parse_double_exact_integers("-2.50", &d), 0);
+    cr_expect_eq(d, -2.5);
     bool b;
     cr_expect_eq(dal__parse_bool("t", &b), 0);
     cr_expect(b);

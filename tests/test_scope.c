@@ -361,3 +361,54 @@ DAL_TEST_BOTH(scope, reconfigure_while_another_thread_holds_a_session)
     dal_unconfigure();
     dal_unconfigure(); /* twice is harmless */
 }
+
+DAL_TEST_BOTH(scope, closing_a_scoped_session_is_harmless)
+{
+    (void)backend;
+    configure(url);
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
+    dal_session *s = scoped();
+    dal_session_close(s); /* a natural mistake: the scope owns it */
+    cr_expect_eq(dal_session_last_error(s)->code, DAL_EMISUSE, "the mistake is recorded");
+    cr_expect_eq(dal_test_scalar(s, "SELECT 7"), 7, "the session still works");
+    cr_expect_eq(scoped(), s, "the scope still hands out the same session");
+    cr_expect_eq(stats().checked_out, 1);
+    dal_scope_end();
+    cr_expect_eq(stats().checked_out, 0, "returned once, by the scope");
+
+    /* The next scopes get sessions of their own, unharmed (ASan: no reuse
+     * of freed or doubly released memory). */
+    for (int i = 0; i < 3; i++) {
+        DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
+        dal_session *again = scoped();
+        cr_expect_eq(dal_test_scalar(again, "SELECT 8"), 8);
+        DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
+        dal_session *inner = scoped();
+        cr_expect_neq(inner, again, "nested scopes never share a session");
+        dal_scope_end();
+        dal_scope_end();
+    }
+    cr_expect_eq(stats().checked_out, 0);
+    dal_unconfigure();
+}
+
+DAL_TEST_BOTH(scope, closing_a_session_twice_is_harmless)
+{
+    dal_engine *e;
+    dal_session *s, *a, *b;
+    (void)backend;
+    dal_test_open(url, &e, &s);
+    dal_session_close(s);
+    dal_session_close(s); /* already back in the pool: no second release */
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_open(e, &a, &err), err);
+    DAL_OK_OR_FAIL(dal_session_open(e, &b, &err), err);
+    cr_expect_neq(a, b, "two sessions, two objects");
+    dal_pool_stats st;
+    dal_engine_pool_stats(e, &st);
+    cr_expect_eq(st.checked_out, 2);
+    dal_session_close(a);
+    dal_session_close(b);
+    dal_engine_dispose(e);
+}

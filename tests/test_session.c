@@ -537,3 +537,50 @@ DAL_TEST_BOTH(session, rowsets_mixing_short_long_and_null_values_read_exactly)
     dal_session_close(s);
     dal_engine_dispose(e);
 }
+
+DAL_TEST_BOTH(session, integer_getters_are_exact_or_fail)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    /* numeric on PostgreSQL, text on SQLite: both reach dal as decimal text */
+    const char *sql = !strcmp(backend, "postgresql")
+                          ? "SELECT 9007199254740993.0::numeric AS a, "
+                            "12345678901234567.00::numeric(20,2) AS b, "
+                            "9223372036854775807.0::numeric AS c, 9223372036854775808::numeric AS d, "
+                            "9007199254740993.5::numeric AS f"
+                          : "SELECT '9007199254740993.0' AS a, '12345678901234567.00' AS b, "
+                            "'9223372036854775807.0' AS c, '9223372036854775808' AS d, "
+                            "'9007199254740993.5' AS f";
+    DAL_OK_OR_FAIL(dal_session_query(s, sql, NULL, 0, &r, &err), err);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW, "%s", err.message);
+    int64_t want[] = {9007199254740993LL, 12345678901234567LL, INT64_MAX};
+    for (size_t i = 0; i < 3; i++) {
+        int64_t v = 0;
+        DAL_OK_OR_FAIL(dal_result_int64(r, i, &v, &err), err);
+        cr_expect_eq(v, want[i], "column %zu: %lld", i, (long long)v);
+    }
+    int64_t v = 0;
+    cr_expect_eq(dal_result_int64(r, 3, &v, &err), DAL_ERANGE);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_int64(r, 4, &v, &err), DAL_ETYPE);
+    dal_error_clear(&err);
+    double d = 0;
+    cr_expect_eq(dal_result_double(r, 0, &d, &err), DAL_ERANGE,
+                 "no double is exactly 9007199254740993");
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_result_double(r, 4, &d, &err), err); /* a fraction: nearest double */
+    cr_expect_eq(d, 9007199254740993.5);
+    /* Rows as JSON keep decimals as their exact text. */
+    json_t *row;
+    DAL_OK_OR_FAIL(dal_result_row_json(r, &row, &err), err);
+    json_t *first = json_object_get(row, "a");
+    cr_expect(json_is_string(first), "a decimal is exact text in JSON");
+    cr_expect_str_eq(json_string_value(first), "9007199254740993.0");
+    json_decref(row);
+    dal_result_close(r);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
