@@ -72,6 +72,9 @@ void dal__connstr_build(const dal__url *u, const dal__dialect *d, dal__buf *out)
 /* Copies a connection string with the values of PWD and Password replaced
  * by ***, whatever their quoting. */
 void dal__connstr_mask(const char *in, dal__buf *out);
+/* 0 for a well-formed connection string, else the 1-based number of the
+ * first malformed attribute (a brace never closed, a stray brace, no key). */
+int dal__connstr_check(const char *in);
 /* True when key is a password attribute (PWD, Password). */
 bool dal__connstr_is_secret_key(const char *key, size_t n);
 

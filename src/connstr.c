@@ -74,9 +74,10 @@ void dal__connstr_build(const dal__url *u, const dal__dialect *d, dal__buf *out)
 }
 
 /* Length of the value starting at v: up to ';' or, braced, up to the '}'
- * that is not doubled. */
-static size_t value_length(const char *v)
+ * that is not doubled. *closed is false for a brace never closed. */
+static size_t value_length(const char *v, bool *closed)
 {
+    *closed = true;
     if (*v != '{') return strcspn(v, ";");
     size_t i = 1;
     while (v[i]) {
@@ -86,7 +87,29 @@ static size_t value_length(const char *v)
         }
         i++;
     }
+    *closed = false;
     return i;
+}
+
+int dal__connstr_check(const char *in)
+{
+    const char *p = in;
+    for (int attr = 1; *p; attr++) {
+        size_t kn = strcspn(p, "=;{}");
+        if (p[kn] == ';' || !p[kn]) { /* an attribute without value */
+            p += kn + (p[kn] == ';');
+            continue;
+        }
+        if (p[kn] != '=' || kn == 0) return attr;
+        bool closed;
+        const char *v = p + kn + 1;
+        size_t vn = value_length(v, &closed);
+        if (!closed || (*v != '{' && memchr(v, '}', vn))) return attr;
+        p = v + vn;
+        if (*p && *p != ';') return attr; /* text after a closing brace */
+        if (*p) p++;
+    }
+    return 0;
 }
 
 void dal__connstr_mask(const char *in, dal__buf *out)
@@ -101,9 +124,10 @@ void dal__connstr_mask(const char *in, dal__buf *out)
             continue;
         }
         const char *v = p + kn + 1;
-        size_t vn = value_length(v);
+        bool closed;
+        size_t vn = value_length(v, &closed);
         dal__buf_putc(out, '=');
-        if (dal__connstr_is_secret_key(p, kn))
+        if (dal__connstr_is_secret_key(p, kn) || !closed) /* unclosed: it may hide one */
             dal__buf_puts(out, "***");
         else
             dal__buf_append(out, v, vn);

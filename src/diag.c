@@ -1,7 +1,9 @@
 /* ODBC diagnostic records -> dal_error: every record is read, the first one
  * decides the code, passwords are masked. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../drivers/dialect.h"
 #include "error_internal.h"
@@ -31,18 +33,88 @@ int dal__odbc_classify(const dal__dialect *d, const char *st, long native)
     return DAL_EODBC;
 }
 
-/* Copies s to out (cap bytes) with every occurrence of secret as "***". */
-static void mask_secret(const char *s, char *out, size_t cap, const char *secret)
+/* A password that cannot be a word of the driver's own text: masked
+ * wherever it appears. A short or word-like one ("p", "failed") is masked
+ * only where it stands as a password, or the message would be mangled
+ * ("***ort 5432 failed" for password "p"). */
+static bool masked_anywhere(const char *secret, size_t n)
+{
+    if (n >= 16) return true;
+    if (n < 8) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalpha((unsigned char)secret[i])) return true;
+    return false;
+}
+
+/* Length of a password value at v: braced {...} (with }} inside), quoted
+ * '...' or "...", or up to a separator. */
+static size_t password_value_length(const char *v)
+{
+    char close = *v == '{' ? '}' : *v == '\'' || *v == '"' ? *v : 0;
+    if (!close) return strcspn(v, "; \t\r\n,)");
+    size_t i = 1;
+    for (; v[i]; i++) {
+        if (v[i] != close) continue;
+        if (v[i + 1] != close) return i + 1; /* doubled: an escaped one */
+        i++;
+    }
+    return i; /* unclosed: the rest is the value */
+}
+
+/* At p (a word start): "PWD=" or "PASSWORD=" (any case); their length. */
+static size_t password_key_length(const char *p)
+{
+    static const char *const keys[] = {"pwd=", "password="};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(keys[i]);
+        if (!strncasecmp(p, keys[i], n)) return n;
+    }
+    return 0;
+}
+
+/* At p: "://user:password@": the offset and length of the password. */
+static bool url_password(const char *p, size_t *at, size_t *len)
+{
+    if (strncmp(p, "://", 3) != 0) return false;
+    size_t userinfo = strcspn(p + 3, "/@ \t\r\n");
+    if (p[3 + userinfo] != '@') return false;
+    const char *colon = memchr(p + 3, ':', userinfo);
+    if (!colon) return false;
+    *at = (size_t)(colon + 1 - p);
+    *len = (size_t)(p + 3 + userinfo - (colon + 1));
+    return true;
+}
+
+static void put(char *out, size_t cap, size_t *k, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && *k + 1 < cap; i++) {
+        char ch = s[i];
+        out[(*k)++] = ch == '\n' || ch == '\r' ? ' ' : ch; /* one line per error */
+    }
+}
+
+void dal__mask_passwords(const char *s, char *out, size_t cap, const char *secret)
 {
     size_t n = secret ? strlen(secret) : 0, k = 0;
-    while (*s && k + 1 < cap) {
-        if (n && !strncmp(s, secret, n)) {
-            for (const char *m = "***"; *m && k + 1 < cap; m++)
-                out[k++] = *m;
-            s += n;
+    bool anywhere = n && masked_anywhere(secret, n);
+    const char *p = s;
+    while (*p && k + 1 < cap) {
+        bool word_start = p == s || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        size_t key = word_start ? password_key_length(p) : 0, at, len;
+        if (anywhere && !strncmp(p, secret, n)) {
+            put(out, cap, &k, "***", 3);
+            p += n;
+        } else if (key) {
+            put(out, cap, &k, p, key);
+            put(out, cap, &k, "***", 3);
+            p += key + password_value_length(p + key);
+        } else if (url_password(p, &at, &len)) {
+            put(out, cap, &k, p, at);
+            put(out, cap, &k, "***", 3);
+            p += at + len;
         } else {
-            char ch = *s++;
-            out[k++] = ch == '\n' || ch == '\r' ? ' ' : ch; /* one line per error */
+            put(out, cap, &k, p, 1);
+            p++;
         }
     }
     out[k] = '\0';
@@ -73,7 +145,7 @@ int dal__odbc_error(SQLSMALLINT type, SQLHANDLE h, const dal__dialect *d, const 
     int code = first_state[0] ? dal__odbc_classify(d, first_state, first_native) : DAL_EODBC;
     if (!err || err->code != DAL_OK) return code;
     err->code = (dal_code)code;
-    mask_secret(text, err->message, sizeof err->message, secret);
+    dal__mask_passwords(text, err->message, sizeof err->message, secret);
     memcpy(err->sqlstate, first_state, 6);
     err->native_code = first_native;
     return code;

@@ -17,9 +17,16 @@ int dal__odbc_env(SQLHENV *out, dal_error *err);
 
 /* Reads all diagnostic records of handle into err (first error wins),
  * classifies them by the first record, and returns the dal_code. context says
- * what dal was doing; every occurrence of secret (a password) is masked. */
+ * what dal was doing; passwords are masked as dal__mask_passwords does. */
 int dal__odbc_error(SQLSMALLINT handle_type, SQLHANDLE handle, const struct dal__dialect *d,
                     const char *context, const char *secret, dal_error *err);
+
+/* Copies s into out (cap bytes, one line) with passwords masked where they
+ * stand as passwords: values of PWD= and PASSWORD= attributes, URL
+ * passwords (://user:***@), and secret (the engine's password) anywhere
+ * when it cannot be a word of the text (8+ characters with a non-letter, or
+ * 16+). */
+void dal__mask_passwords(const char *s, char *out, size_t cap, const char *secret);
 
 /* The dal_code for a SQLSTATE and native code. */
 int dal__odbc_classify(const struct dal__dialect *d, const char *sqlstate, long native);

@@ -233,6 +233,12 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
         rc = parse_bool_key(k, v, &u->lazy_begin, err), u->has_lazy_begin = true;
     else if (!strcasecmp(k, "odbc_connect") && u->dialect == &dal__dialect_odbc) {
         u->odbc_connect = v;
+        int bad = dal__connstr_check(v);
+        if (bad) /* never echoed: it may hold a password */
+            return dal__error_set(err, DAL_EURL,
+                                  "odbc_connect: attribute %d is malformed (an unbalanced or stray "
+                                  "brace, or no key); values with ; { } go in {...} with } doubled",
+                                  bad);
         return DAL_OK;
     } else {
         *owned = false;

@@ -8,6 +8,7 @@
 #include "../drivers/dialect.h"
 #include "alloc.h"
 #include "backends.h"
+#include "odbc.h"
 #include "url.h"
 
 #define SECRET "Pw7r4c3rS3cret"
@@ -156,5 +157,89 @@ Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
             dal__free_secret(cs);
             dal__url_free(&u);
         }
+    }
+}
+
+Test(security, passwords_are_masked_where_they_stand_and_the_rest_stays_readable)
+{
+    struct {
+        const char *in, *secret, *want;
+    } t[] = {
+        /* a short password must not mangle the driver's text */
+        {"connection to server at \"127.0.0.1\", port 55999 failed: timeout expired", "p",
+         "connection to server at \"127.0.0.1\", port 55999 failed: timeout expired"},
+        {"DSN=x;PWD=p;Database=pdb", "p", "DSN=x;PWD=***;Database=pdb"},
+        /* a password that is a common word: masked where it is the password only */
+        {"password authentication failed for user \"dal\"", "failed",
+         "password authentication failed for user \"dal\""},
+        {"UID=u;Pwd=failed;X=1", "failed", "UID=u;Pwd=***;X=1"},
+        {"DRIVER={x};PWD={a;b}}c};UID=u", NULL, "DRIVER={x};PWD=***;UID=u"},
+        {"DRIVER={x};PWD={never closed", NULL, "DRIVER={x};PWD=***"},
+        {"postgresql://u:p@h/db failed", "p", "postgresql://u:***@h/db failed"},
+        {"see https://example.invalid/x (no userinfo)", NULL,
+         "see https://example.invalid/x (no userinfo)"},
+        {"host=h password='se cret' user=u", NULL, "host=h password=*** user=u"},
+        {"a password=\"q\" b", "q", "a password=*** b"},
+        /* a password that cannot be a word is masked wherever it appears */
+        {"xx " SECRET " yy", SECRET, "xx *** yy"},
+        {"line one\nline two", NULL, "line one line two"},
+        {"mypwd=1 is not a key", NULL, "mypwd=1 is not a key"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char out[256];
+        dal__mask_passwords(t[i].in, out, sizeof out, t[i].secret);
+        cr_expect_str_eq(out, t[i].want, "%s", t[i].in);
+    }
+}
+
+Test(security, a_malformed_raw_connection_string_is_refused_and_never_echoed)
+{
+    const char *urls[] = {
+        "odbc:///?odbc_connect=DRIVER%3D%7BSQL7D%3BPWD%3D" SECRET,  /* DRIVER={SQL7D;PWD=... */
+        "odbc:///?odbc_connect=DSN%3Dx%3BPWD%3D" SECRET "%7D",      /* a stray } */
+        "odbc:///?odbc_connect=DSN%3Dx%3BPWD%3D%7B" SECRET "%7Dz",  /* text after } */
+        "odbc:///?odbc_connect=%3D" SECRET,                         /* no key */
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        dal_engine *e = NULL;
+        dal_error err = DAL_ERROR_INIT;
+        cr_expect_eq(dal_engine_create(urls[i], NULL, &e, &err), DAL_EURL, "%s", urls[i]);
+        cr_expect_null(strstr(err.message, SECRET), "%s", err.message);
+        cr_expect(strstr(err.message, "odbc_connect"), "%s", err.message);
+        dal_engine_dispose(e);
+    }
+    /* well-formed ones still pass */
+    dal_engine *e;
+    dal_error err = DAL_ERROR_INIT;
+    cr_expect_eq(dal_engine_create("odbc:///?odbc_connect=DSN%3Dx%3BPWD%3D%7Ba%7D%7Db%7D%3B", NULL,
+                                   &e, &err),
+                 DAL_OK, "%s", err.message);
+    dal_engine_dispose(e);
+}
+
+Test(security, connect_errors_with_short_or_word_passwords_stay_readable)
+{
+    const char *pg = dal_test_url("postgresql", "");
+    const char *port = strrchr(strrchr(pg, '@'), ':');
+    struct {
+        const char *url_fmt, *must_show;
+    } t[] = {
+        {"postgresql://dal:p@127.0.0.1:1/dal_test", "port 1 failed"},
+        {"postgresql://dal:failed@127.0.0.1%.*s/dal_test", "password authentication failed"},
+        {"postgresql://dal:port@127.0.0.1%.*s/dal_test", "password authentication failed"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char url[512];
+        snprintf(url, sizeof url, t[i].url_fmt, (int)strcspn(port, "/"), port);
+        dal_engine *e = NULL;
+        dal_session *s = NULL;
+        dal_error err = DAL_ERROR_INIT;
+        int rc = dal_engine_create(url, NULL, &e, &err);
+        if (!rc) rc = dal_session_open(e, &s, &err);
+        cr_expect_eq(rc, DAL_ECONNECT, "%s: %s", url, err.message);
+        cr_expect(strstr(err.message, t[i].must_show), "%s: %s", url, err.message);
+        cr_expect_null(strstr(err.message, "***"), "nothing to mask here: %s", err.message);
+        if (s) dal_session_close(s);
+        dal_engine_dispose(e);
     }
 }
