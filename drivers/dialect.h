@@ -17,6 +17,9 @@ enum {
     /* Row arrays with bound columns, and SQLGetData inside a rowset
      * (SQL_GD_BLOCK) for values longer than the bound width. */
     DAL__CAP_BLOCK_FETCH = 1u << 3,
+    /* The driver looks for ';' without understanding comments (sqliteodbc
+     * refuses "SELECT 1 /" "* ; *" "/"): comments are removed before prepare. */
+    DAL__CAP_STRIP_COMMENTS = 1u << 4,
 };
 
 typedef struct dal__dialect {
@@ -39,6 +42,9 @@ typedef struct dal__dialect {
     /* Maps a driver error to a dal_code, or returns 0 to classify by SQLSTATE. */
     int (*classify)(const char *sqlstate, long native_code);
     const char *ping_sql;
+    /* The rows the last WITH ... INSERT/UPDATE/DELETE changed, when the
+     * driver does not count them itself (NULL: it does). */
+    const char *cte_rows_sql;
     /* Undoes session settings a user changed with SET (NULL: none). */
     const char *reset_sql;
     unsigned caps;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dal/json.h"
 #include "engine_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&conn, 0, sizeof conn);
     memset(&stmt, 0, sizeof stmt);
     memset(cols, 0, sizeof cols);
+    engine.json_deserialize = dal_json_deserialize; /* as dal_engine_create sets it */
     conn.engine = &engine;
     stmt.conn = &conn;
     dal_result *r = &stmt.result;

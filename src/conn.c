@@ -175,6 +175,24 @@ int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err)
     return rc;
 }
 
+int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err)
+{
+    SQLHSTMT h;
+    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h)))
+        return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
+    SQLLEN ind = 0;
+    SQLBIGINT v = 0;
+    int rc = DAL_OK;
+    if (!DAL__ODBC_OK(SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS)) || !DAL__ODBC_OK(SQLFetch(h)) ||
+        !DAL__ODBC_OK(SQLGetData(h, 1, SQL_C_SBIGINT, &v, 0, &ind)))
+        rc = dal__conn_error(c, SQL_HANDLE_STMT, h, sql, err);
+    else if (ind == SQL_NULL_DATA)
+        rc = dal__error_set(err, DAL_ENULL, "%s returned NULL", sql);
+    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    if (!rc) *out = (int64_t)v;
+    return rc;
+}
+
 bool dal__conn_ping(dal__conn *c)
 {
     dal_error ignored = DAL_ERROR_INIT;
@@ -201,6 +219,7 @@ void dal__stmt_free(dal_stmt *st)
         dal__free(st->params[i].text);
     dal__free(st->params);
     dal__free(st->sql);
+    dal__free(st->driver_sql);
     dal__free(st);
 }
 
@@ -213,7 +232,10 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
     st->sql = dal__strdup(sql);
     st->plain_read = dal__sql_is_plain_read(sql);
     st->sets = dal__sql_changes_settings(sql);
-    if (!st->sql) {
+    st->cte_write = c->engine->dialect->cte_rows_sql && dal__sql_is_cte_write(sql);
+    if (!st->sql || ((c->engine->dialect->caps & DAL__CAP_STRIP_COMMENTS) &&
+                     dal__sql_strip_comments(sql, &st->driver_sql) != 0)) {
+        dal__free(st->sql);
         dal__free(st);
         return dal__error_nomem(err);
     }
@@ -222,7 +244,7 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
         dal__stmt_free(st);
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
     }
-    SQLRETURN sr = SQLPrepare(st->h, (SQLCHAR *)sql, SQL_NTS);
+    SQLRETURN sr = SQLPrepare(st->h, (SQLCHAR *)(st->driver_sql ? st->driver_sql : sql), SQL_NTS);
     if (DAL__ODBC_OK(sr)) sr = SQLNumParams(st->h, &st->nparams);
     if (!DAL__ODBC_OK(sr)) {
         int rc = dal__conn_error(c, SQL_HANDLE_STMT, st->h, "prepare failed", err);

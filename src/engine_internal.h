@@ -14,6 +14,7 @@
 #include "dal/engine.h"
 #include "dal/session.h"
 #include "odbc.h"
+#include "sqltext.h"
 #include "url.h"
 
 typedef struct dal__conn dal__conn;
@@ -77,6 +78,8 @@ struct dal_stmt {
     bool plain_read;         /* a plain SELECT (see txn.c) */
     bool sets;               /* a session-level SET (see txn.c) */
     bool implicit;           /* taken by dal_session_query: released with its result */
+    bool cte_write;          /* WITH ... INSERT/UPDATE/DELETE: see cte_rows_sql */
+    char *driver_sql;        /* sql as the driver gets it (comments removed), or NULL */
     dal_stmt *next_uncached; /* the session's list of uncached statements */
     dal_result result;
 };
@@ -160,6 +163,8 @@ bool dal__conn_ping(dal__conn *c);
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
 /* Undoes SET statements of the last user and runs the setup statements again. */
 int dal__conn_reset_settings(dal__conn *c, dal_error *err);
+/* The single integer sql returns. */
+int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err);
 /* Runs sql once, without a result (setup, savepoints, pings). */
 int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err);
 /* The cached statement for sql, prepared on a miss (LRU eviction). */
@@ -177,12 +182,11 @@ void dal__stmt_release(dal_stmt *st); /* closes its cursor, gives it back */
 void dal__stmt_close_cursor(dal_stmt *st);
 /* The statement's handle, prepared again from its SQL. */
 int dal__stmt_reprepare(dal_stmt *st, dal_error *err);
+/* After a successful execution without result columns: the rows changed,
+ * -1 when the driver cannot know (never a guess). */
+int64_t dal__stmt_rows_affected(dal_stmt *st, bool no_data);
 
 /* txn.c */
-bool dal__sql_is_plain_read(const char *sql);
-/* True for SET statements that outlive the transaction (not SET LOCAL,
- * SET TRANSACTION or SET CONSTRAINTS). */
-bool dal__sql_changes_settings(const char *sql);
 int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 /* Before a statement runs: begins the transaction unless a lazy session
  * runs a plain read. */

@@ -87,9 +87,7 @@ int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err)
             return rc;
         }
     }
-    r->rows_affected = 0;
-    SQLLEN count = 0;
-    if (n == 0 && DAL__ODBC_OK(SQLRowCount(st->h, &count)) && count > 0) r->rows_affected = count;
+    r->rows_affected = n == 0 ? dal__stmt_rows_affected(st, false) : -1; /* rows, not a count */
     r->open = true;
     r->on_row = false;
     r->done = false;

@@ -140,11 +140,7 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
         if (!rc) *out = &st->result;
         return rc;
     }
-    if (rows_affected) {
-        SQLLEN count = 0;
-        if (sr == SQL_NO_DATA || !DAL__ODBC_OK(SQLRowCount(st->h, &count)) || count < 0) count = 0;
-        *rows_affected = count;
-    }
+    if (rows_affected) *rows_affected = dal__stmt_rows_affected(st, sr == SQL_NO_DATA);
     SQLFreeStmt(st->h, SQL_CLOSE);
     return DAL_OK;
 }
@@ -160,13 +156,29 @@ int dal__stmt_reprepare(dal_stmt *st, dal_error *err)
     if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, st->conn->dbc, &h)))
         return dal__conn_error(st->conn, SQL_HANDLE_DBC, st->conn->dbc,
                                "cannot allocate a statement", err);
-    if (!DAL__ODBC_OK(SQLPrepare(h, (SQLCHAR *)st->sql, SQL_NTS))) {
+    if (!DAL__ODBC_OK(SQLPrepare(h, (SQLCHAR *)(st->driver_sql ? st->driver_sql : st->sql),
+                                 SQL_NTS))) {
         int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, h, "prepare failed", err);
         SQLFreeHandle(SQL_HANDLE_STMT, h);
         return rc;
     }
     st->h = h;
     return DAL_OK;
+}
+
+int64_t dal__stmt_rows_affected(dal_stmt *st, bool no_data)
+{
+    int64_t n;
+    dal_error ignored = DAL_ERROR_INIT;
+    if (st->cte_write)
+        return dal__conn_query_int64(st->conn, st->conn->engine->dialect->cte_rows_sql, &n,
+                                     &ignored) == DAL_OK
+                   ? n
+                   : -1;
+    SQLLEN count = 0;
+    if (no_data) return 0;
+    if (!DAL__ODBC_OK(SQLRowCount(st->h, &count))) return -1;
+    return count < 0 ? -1 : (int64_t)count;
 }
 
 void dal__stmt_close_cursor(dal_stmt *st)

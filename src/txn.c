@@ -15,71 +15,9 @@
  * rollback, or a rollback to the savepoint the failure happened in, every
  * statement and the commit fail with DAL_EABORTED, without a round trip. */
 #include <stdio.h>
-#include <ctype.h>
-#include <string.h>
-#include <strings.h>
 
 #include "engine_internal.h"
 #include "error_internal.h"
-
-/* Skips blanks, comments and opening parentheses. */
-static const char *skip_noise(const char *p)
-{
-    for (;;) {
-        while (isspace((unsigned char)*p) || *p == '(')
-            p++;
-        if (p[0] == '-' && p[1] == '-') {
-            p += strcspn(p, "\n");
-        } else if (p[0] == '/' && p[1] == '*') {
-            const char *end = strstr(p + 2, "*/");
-            if (!end) return p + strlen(p);
-            p = end + 2;
-        } else {
-            return p;
-        }
-    }
-}
-
-/* Case-insensitive search for a keyword with non-identifier characters on
- * both sides. */
-static bool has_keyword(const char *sql, const char *kw)
-{
-    size_t n = strlen(kw);
-    for (const char *p = sql; *p; p++) {
-        if (strncasecmp(p, kw, n) != 0) continue;
-        bool before = p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-        bool after = !(isalnum((unsigned char)p[n]) || p[n] == '_');
-        if (before && after) return true;
-    }
-    return false;
-}
-
-bool dal__sql_is_plain_read(const char *sql)
-{
-    const char *p = skip_noise(sql);
-    if (strncasecmp(p, "SELECT", 6) != 0 || isalnum((unsigned char)p[6]) || p[6] == '_')
-        return false;
-    /* Locking reads must hold their locks; SELECT INTO creates a table. */
-    static const char *const writes[] = {"FOR", "INTO", "NEXTVAL", "SETVAL"};
-    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
-        if (has_keyword(p, writes[i])) return false;
-    return true;
-}
-
-static bool starts_with_keyword(const char *p, const char *kw)
-{
-    size_t n = strlen(kw);
-    return strncasecmp(p, kw, n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_';
-}
-
-bool dal__sql_changes_settings(const char *sql)
-{
-    const char *p = skip_noise(sql);
-    if (!starts_with_keyword(p, "SET")) return false;
-    p = skip_noise(p + 3);
-    return !starts_with_keyword(p, "LOCAL") && !starts_with_keyword(p, "TRANSACTION") &&
-           !starts_with_keyword(p, "CONSTRAINTS");
-}
 
 int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
 {

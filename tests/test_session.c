@@ -584,3 +584,75 @@ DAL_TEST_BOTH(session, integer_getters_are_exact_or_fail)
     dal_session_close(s);
     dal_engine_dispose(e);
 }
+
+DAL_TEST_BOTH(session, rows_affected_is_exact_for_every_kind_of_write)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    dal_test_exec(s, "DROP TABLE IF EXISTS rc_t");
+    dal_test_exec(s, "CREATE TABLE rc_t (k INTEGER PRIMARY KEY, v INTEGER)");
+    struct {
+        const char *sql;
+        int64_t want;
+    } t[] = {
+        {"INSERT INTO rc_t VALUES (1, 1), (2, 2)", 2},
+        {"INSERT INTO rc_t SELECT k + 10, v FROM rc_t", 2},
+        {"WITH c(x) AS (SELECT 20 UNION ALL SELECT 21 UNION ALL SELECT 22) "
+         "INSERT INTO rc_t SELECT x, x FROM c",
+         3},
+        {"WITH c AS (SELECT 1 AS one) UPDATE rc_t SET v = 7 WHERE k > 10", 5},
+        {"WITH c AS (SELECT 22 AS gone) DELETE FROM rc_t WHERE k IN (SELECT gone FROM c)", 1},
+        {"UPDATE rc_t SET v = x.n FROM (SELECT 5 AS n) AS x WHERE rc_t.k < 3", 2},
+        {"INSERT INTO rc_t VALUES (1, 9) ON CONFLICT (k) DO UPDATE SET v = excluded.v", 1},
+        {"INSERT INTO rc_t VALUES (1, 9) ON CONFLICT (k) DO NOTHING", 0},
+        {"/* a comment; with a semicolon */ UPDATE rc_t SET v = 0 WHERE k = 1", 1},
+        {"-- a line comment\nDELETE FROM rc_t WHERE k = 21", 1},
+        {"DELETE FROM rc_t WHERE k = -5", 0},
+        {"INSERT INTO rc_t VALUES (30, 1) RETURNING k", 1},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        dal_error err = DAL_ERROR_INIT;
+        int64_t n = -7;
+        DAL_OK_OR_FAIL(dal_session_exec(s, t[i].sql, NULL, 0, &n, &err), err);
+        cr_expect_eq(n, t[i].want, "%s: %lld rows, want %lld", t[i].sql, (long long)n,
+                     (long long)t[i].want);
+    }
+    /* The same through dal_session_query (what the dal command uses). */
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    DAL_OK_OR_FAIL(dal_session_query(s,
+                                     "WITH c(x) AS (SELECT 40 UNION ALL SELECT 41) "
+                                     "INSERT INTO rc_t SELECT x, x FROM c",
+                                     NULL, 0, &r, &err),
+                   err);
+    cr_expect_eq(dal_result_column_count(r), 0);
+    cr_expect_eq(dal_result_rows_affected(r), 2);
+    dal_result_close(r);
+    cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM rc_t"), 8);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+DAL_TEST_BOTH(session, comments_holding_semicolons_work)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    (void)backend;
+    cr_expect_eq(dal_test_scalar(s, "SELECT 1 /* ; */"), 1);
+    cr_expect_eq(dal_test_scalar(s, "SELECT /* a; b */ 2 -- c; d"), 2);
+    cr_expect_eq(dal_test_scalar(s, "SELECT length('/* ; */') -- ;"), 7, "quoted text is kept");
+    dal_value v = dal_int64(5);
+    dal_result *r;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT ? /* ;? */ + 1", &v, 1, &r, &err), err);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+    int64_t n = 0;
+    DAL_OK_OR_FAIL(dal_result_int64(r, 0, &n, &err), err);
+    cr_expect_eq(n, 6);
+    dal_result_close(r);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}

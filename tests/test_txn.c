@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "backends.h"
+#include "alloc.h"
 #include "engine_internal.h"
 
 Test(txn, plain_reads_are_recognised)
@@ -159,6 +160,41 @@ DAL_TEST_BOTH(txn, partially_read_results_do_not_break_the_next_execution)
 {
     (void)url;
     reexecute_after_partial_reads(backend, "");
+}
+
+Test(txn, writes_led_by_common_table_expressions_are_recognised)
+{
+    cr_expect(dal__sql_is_cte_write("WITH c AS (SELECT 1) INSERT INTO t SELECT * FROM c"));
+    cr_expect(dal__sql_is_cte_write("/* x */ with recursive c(n) AS (SELECT 1 UNION ALL SELECT n "
+                                    "+ 1 FROM c WHERE n < 3) delete from t"));
+    cr_expect(dal__sql_is_cte_write("WITH a AS (SELECT 1), b AS MATERIALIZED (SELECT 2) UPDATE t "
+                                    "SET x = 1"));
+    cr_expect_not(dal__sql_is_cte_write("WITH c AS (DELETE FROM t RETURNING *) SELECT * FROM c"));
+    cr_expect_not(dal__sql_is_cte_write("WITH c AS (SELECT ')insert(') SELECT * FROM c"));
+    cr_expect_not(dal__sql_is_cte_write("INSERT INTO t VALUES (1)"));
+    cr_expect_not(dal__sql_is_cte_write("WITHOUT"));
+}
+
+Test(txn, comments_are_stripped_outside_quotes_only)
+{
+    struct {
+        const char *in, *out;
+    } t[] = {
+        {"SELECT 1 /* ; */", "SELECT 1  "},
+        {"SELECT 1 -- x;\n, 2", "SELECT 1  \n, 2"},
+        {"SELECT '/* kept */', \"--kept\" /*x*/", "SELECT '/* kept */', \"--kept\"  "},
+        {"SELECT 'it''s -- kept'", NULL},
+        {"SELECT 1", NULL},
+        {"SELECT 1 /* never closed", "SELECT 1  "},
+        {"SELECT [a--b], `c/*d`", NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char *out = NULL;
+        cr_assert_eq(dal__sql_strip_comments(t[i].in, &out), 0);
+        const char *want = t[i].out ? t[i].out : t[i].in;
+        cr_expect_str_eq(out ? out : t[i].in, want, "%s", t[i].in);
+        dal__free(out);
+    }
 }
 
 Test(txn, session_settings_are_recognised)
