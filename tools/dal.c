@@ -122,6 +122,23 @@ static char *read_stdin(void)
     return b.failed ? NULL : b.data;
 }
 
+static int tool_error(dal_error *err, dal_code code, const char *message)
+{
+    err->code = code;
+    snprintf(err->message, sizeof err->message, "%s", message);
+    return code;
+}
+
+static int copy_to_stdout(FILE *f)
+{
+    char chunk[65536];
+    size_t n;
+    if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0) return -1;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (fwrite(chunk, 1, n, stdout) != n) return -1;
+    return ferror(f) || fflush(stdout) != 0 ? -1 : 0;
+}
+
 static int query(const char *url, const char *sql, char **params, int nparams, output_format format)
 {
     char *from_stdin = NULL;
@@ -134,16 +151,23 @@ static int query(const char *url, const char *sql, char **params, int nparams, o
     dal_engine *e = NULL;
     dal_session *s = NULL;
     dal_result *r = NULL;
-    int rc = dal_engine_create(url, NULL, &e, &err);
+    /* Output waits in a temporary file until the commit succeeded: a failed
+     * commit leaves nothing on stdout that looks like success. */
+    FILE *staged = tmpfile();
+    int rc = staged ? dal_engine_create(url, NULL, &e, &err)
+                    : tool_error(&err, DAL_ENOMEM, "cannot create a temporary file");
     if (!rc) rc = dal_session_open(e, &s, &err);
     if (!rc) rc = dal_session_query(s, sql, values, (size_t)nparams, &r, &err);
     if (!rc && dal_result_column_count(r) == 0)
-        printf("{\"rows_affected\": %lld}\n", (long long)dal_result_rows_affected(r));
+        fprintf(staged, "{\"rows_affected\": %lld}\n", (long long)dal_result_rows_affected(r));
     else if (!rc)
-        rc = output_rows(r, format, stdout, &err);
+        rc = output_rows(r, format, staged, &err);
     dal_result_close(r);
     if (!rc)
         rc = dal_session_commit(s, &err); /* one statement, committed like a shell tool should */
+    if (!rc && copy_to_stdout(staged))
+        rc = tool_error(&err, DAL_EODBC, "cannot write the output");
+    if (staged) fclose(staged);
     dal_session_close(s);
     dal_engine_dispose(e);
     free(values);

@@ -60,9 +60,25 @@ expect "syntax error message" 1 "$(grep -c '^dal: ESYNTAX: .*\[[0-9A-Z]\{5\}\]$'
 expect "constraint violation" 1 "$(run query "$url" "INSERT INTO cli_t VALUES (?, ?)" 1 dup)"
 expect "constraint message" 1 "$(grep -c '^dal: ECONSTRAINT: ' "$work/err")"
 
+expect "WITH ... INSERT" 0 "$(run query "$url" "WITH c(x) AS (SELECT 10 UNION ALL SELECT 11) INSERT INTO cli_t SELECT x, 'w' FROM c")"
+expect "WITH ... INSERT counts its rows" '{"rows_affected": 2}' "$(cat "$work/out")"
+expect "comment holding a semicolon" 0 "$(run query "$url" "SELECT 1 /* ; */ AS one")"
+expect "comment result" '{"one":1}' "$(cat "$work/out")"
+
+# A commit that fails (a deferred foreign key) prints nothing that looks like success.
+run query "$url" "DROP TABLE IF EXISTS cli_child" >/dev/null
+run query "$url" "DROP TABLE IF EXISTS cli_parent" >/dev/null
+run query "$url" "CREATE TABLE cli_parent (id INTEGER PRIMARY KEY)" >/dev/null
+run query "$url" "CREATE TABLE cli_child (p INTEGER REFERENCES cli_parent (id) DEFERRABLE INITIALLY DEFERRED)" >/dev/null
+expect "failed commit" 1 "$(run query "$url" "INSERT INTO cli_child VALUES (99)")"
+expect "failed commit prints nothing" "" "$(cat "$work/out")"
+expect "failed commit message" 1 "$(grep -c '^dal: ECONSTRAINT: ' "$work/err")"
+expect "failed commit kept nothing" 0 "$(run query "$url" "SELECT COUNT(*) AS n FROM cli_child")"
+expect "failed commit count" '{"n":0}' "$(cat "$work/out")"
+
 # The URL defaults to $DAL_URL, then to an SQLite file in the working directory.
 expect "DAL_URL" 0 "$(DAL_URL=$url "$dal" query "SELECT COUNT(*) AS n FROM cli_t" >"$work/out" 2>&1; echo $?)"
-expect "DAL_URL result" '{"n":2}' "$(cat "$work/out")"
+expect "DAL_URL result" '{"n":4}' "$(cat "$work/out")"
 expect "default file" 0 "$(env -u DAL_URL "$dal" query "SELECT 7 AS seven" >"$work/out" 2>&1; echo $?)"
 expect "default result" '{"seven":7}' "$(cat "$work/out")"
 expect "default file created" 1 "$(ls "$work" | grep -c '^dal.db$')"
