@@ -32,6 +32,9 @@ typedef struct dal__dialect {
      * (NULL: the dialect does not use that part). URL query keys may not
      * name them: those parts are set in the URL itself. */
     const char *server_keys[5];
+    /* Lowercase query keys the dialect routes itself (PostgreSQL: libpq's
+     * parameters, passed through psqlODBC's pqopt), or NULL. */
+    const char *const *native_keys;
     /* "Key=Value" defaults written unless the URL's query sets Key. */
     const char *const *defaults;
     /* Writes the connection string for u (without DRIVER=, added by the

@@ -1,5 +1,6 @@
 /* PostgreSQL through psqlODBC (Debian odbc-postgresql). */
 #include <string.h>
+#include <strings.h>
 
 #include "dal/error.h"
 #include "dialect.h"
@@ -21,6 +22,88 @@ static const char *const defaults[] = {"Protocol=7.4-0",
                                        "CommLog=0",
                                        "Debug=0",
                                        NULL};
+
+/* libpq's connection parameters (PostgreSQL 15) that a URL may set, as in
+ * libpq and SQLAlchemy URLs. The URL's own parts (host, port, dbname, user,
+ * password) and dal's connect_timeout are not among them. */
+static const char *const libpq_keys[] = {"application_name",
+                                         "fallback_application_name",
+                                         "options",
+                                         "client_encoding",
+                                         "sslmode",
+                                         "sslrootcert",
+                                         "sslcert",
+                                         "sslkey",
+                                         "sslpassword",
+                                         "sslcrl",
+                                         "sslcrldir",
+                                         "sslsni",
+                                         "sslcompression",
+                                         "ssl_min_protocol_version",
+                                         "ssl_max_protocol_version",
+                                         "requiressl",
+                                         "requirepeer",
+                                         "channel_binding",
+                                         "gssencmode",
+                                         "krbsrvname",
+                                         "gsslib",
+                                         "passfile",
+                                         "service",
+                                         "keepalives",
+                                         "keepalives_idle",
+                                         "keepalives_interval",
+                                         "keepalives_count",
+                                         "tcp_user_timeout",
+                                         "target_session_attrs",
+                                         NULL};
+
+/* A libpq conninfo value: quoted, with ' and \ escaped. */
+static void put_conninfo_value(dal__buf *out, const char *v)
+{
+    dal__buf_putc(out, '\'');
+    for (; *v; v++) {
+        if (*v == '\'' || *v == '\\') dal__buf_putc(out, '\\');
+        dal__buf_putc(out, *v);
+    }
+    dal__buf_putc(out, '\'');
+}
+
+/* libpq keys psqlODBC sets itself: in pqopt they conflict with its own
+ * value, so they go as its attribute. */
+static const char *attribute_for(const char *libpq_key)
+{
+    return !strcasecmp(libpq_key, "sslmode") ? "SSLMode" : NULL;
+}
+
+/* libpq's keys go to libpq through psqlODBC's pqopt (after any pqopt the
+ * URL gives in psqlODBC's own spelling); everything else is an attribute. */
+static void build(const dal__url *u, dal__buf *out)
+{
+    dal__connstr_put_server(out, u, &dal__dialect_postgresql);
+    dal__connstr_put_defaults(out, u, defaults);
+    dal__buf pqopt = {0};
+    for (size_t i = 0; i < u->nparams; i++) {
+        const dal__url_param *p = &u->params[i];
+        if (!strcasecmp(p->key, "pqopt")) continue;
+        const char *attribute = attribute_for(p->key);
+        if (attribute || !dal__url_key_is_native(&dal__dialect_postgresql, p->key)) {
+            dal__connstr_put(out, attribute ? attribute : p->key, p->value);
+            continue;
+        }
+        if (pqopt.len) dal__buf_putc(&pqopt, ' ');
+        dal__buf_puts(&pqopt, p->key);
+        dal__buf_putc(&pqopt, '=');
+        put_conninfo_value(&pqopt, p->value);
+    }
+    const char *own = dal__url_param_get(u, "pqopt");
+    if (own && *own) {
+        if (pqopt.len) dal__buf_putc(&pqopt, ' ');
+        dal__buf_puts(&pqopt, own);
+    }
+    if (pqopt.len && !pqopt.failed) dal__connstr_put(out, "pqopt", pqopt.data);
+    if (pqopt.failed) out->failed = true;
+    dal__buf_free(&pqopt);
+}
 
 static const char *const setup[] = {"SET TIME ZONE 'UTC'", NULL};
 
@@ -46,8 +129,9 @@ const dal__dialect dal__dialect_postgresql = {
     .package = "odbc-postgresql",
     .requires_database = true,
     .server_keys = {"Server", "Port", "Database", "UID", "PWD"},
+    .native_keys = libpq_keys,
     .defaults = defaults,
-    .build_connstr = NULL,
+    .build_connstr = build,
     .setup_sql = setup_sql,
     .classify = classify,
     .ping_sql = "SELECT 1",

@@ -85,7 +85,9 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         dal__free(c);
         return dal__error_nomem(err);
     }
-    SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT, (SQLPOINTER)(intptr_t)10, 0);
+    /* Whole seconds; psqlODBC hands it to libpq as connect_timeout. */
+    SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT,
+                      (SQLPOINTER)(intptr_t)(SQLUINTEGER)ceil(e->connect_timeout), 0);
     if (!lock_driver_manager(e)) {
         SQLFreeHandle(SQL_HANDLE_DBC, c->dbc); /* never connected: no driver to unload */
         dal__free(c->cache);

@@ -18,6 +18,7 @@ void dal_engine_options_init(dal_engine_options *o)
     o->pool_recycle = -1;
     o->ping_idle = 1;
     o->statement_cache = 32;
+    o->connect_timeout = 10;
 }
 
 int dal__build_connstr(const dal__url *u, const char *driver, char **out, dal_error *err)
@@ -53,6 +54,12 @@ static void apply_options(dal_engine *e, const dal_engine_options *opts)
     e->ping_idle = u->has_ping_idle ? u->ping_idle : opts->ping_idle;
     e->statement_cache = opts->statement_cache >= 0 ? opts->statement_cache : 0;
     e->lazy_begin = u->has_lazy_begin ? u->lazy_begin : opts->lazy_begin;
+    e->connect_timeout = u->has_connect_timeout       ? u->connect_timeout
+                         : opts->connect_timeout > 0 ? opts->connect_timeout
+                                                     : 10;
+    e->query_timeout = u->has_query_timeout ? u->query_timeout
+                       : opts->query_timeout > 0 ? opts->query_timeout
+                                                 : 0;
     /* The engine's one JSON codec: every parameter, getter and row uses it. */
     e->json_serialize = opts->json_serialize ? opts->json_serialize : dal_json_serialize;
     e->json_deserialize = opts->json_deserialize ? opts->json_deserialize : dal_json_deserialize;

@@ -140,6 +140,7 @@ struct dal_engine {
     int pool_size, max_overflow, statement_cache;
     bool lazy_begin; /* plain SELECTs before the first write run in autocommit */
     double pool_timeout, pool_recycle, ping_idle;
+    double connect_timeout, query_timeout; /* seconds; query_timeout 0 = none */
     char *(*json_serialize)(const struct json_t *value, dal_error *err);
     struct json_t *(*json_deserialize)(const char *text, dal_error *err);
     dal__pool pool;

@@ -214,6 +214,8 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
                  : !strcasecmp(k, "pool_recycle")  ? &u->has_pool_recycle
                  : !strcasecmp(k, "pool_pre_ping") ? &u->has_ping_idle
                  : !strcasecmp(k, "lazy_begin")    ? &u->has_lazy_begin
+                 : !strcasecmp(k, "connect_timeout") ? &u->has_connect_timeout
+                 : !strcasecmp(k, "query_timeout")   ? &u->has_query_timeout
                                                    : NULL;
     if (seen && *seen) {
         dal__free(v);
@@ -231,6 +233,10 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
         rc = parse_ping(v, &u->ping_idle, err), u->has_ping_idle = true;
     else if (!strcasecmp(k, "lazy_begin"))
         rc = parse_bool_key(k, v, &u->lazy_begin, err), u->has_lazy_begin = true;
+    else if (!strcasecmp(k, "connect_timeout"))
+        rc = parse_number(k, v, 0.001, 1e6, &u->connect_timeout, err), u->has_connect_timeout = true;
+    else if (!strcasecmp(k, "query_timeout"))
+        rc = parse_number(k, v, 0, 1e6, &u->query_timeout, err), u->has_query_timeout = true;
     else if (!strcasecmp(k, "odbc_connect") && u->dialect == &dal__dialect_odbc) {
         u->odbc_connect = v;
         int bad = dal__connstr_check(v);
@@ -328,14 +334,16 @@ static int check_required_parts(dal__url *u, dal_error *err)
     return DAL_OK;
 }
 
-/* Query keys may not name what the URL's own parts set. */
+/* Query keys may not name what the URL's own parts set, and must mean
+ * something. */
 static int check_param_keys(const dal__url *u, dal_error *err)
 {
-    static const char *const reserved[] = {"DRIVER", "DSN", "FILEDSN", "SAVEFILE"};
+    static const char *const reserved[] = {"DRIVER", "DSN",  "FILEDSN", "SAVEFILE",
+                                           "host",   "hostaddr", "dbname", "user"};
     for (size_t i = 0; i < u->nparams; i++) {
         const char *k = u->params[i].key;
         bool clash = false;
-        for (size_t j = 0; j < 4; j++)
+        for (size_t j = 0; j < sizeof reserved / sizeof reserved[0]; j++)
             clash |= !strcasecmp(k, reserved[j]);
         for (size_t j = 0; j < 5; j++)
             clash |= u->dialect->server_keys[j] && !strcasecmp(k, u->dialect->server_keys[j]);
@@ -345,6 +353,8 @@ static int check_param_keys(const dal__url *u, dal_error *err)
                                   "query key %s: set it in the URL itself (user, password, host, "
                                   "port, database) or with driver=",
                                   k);
+        int rc = dal__url_check_key(u->dialect, k, err);
+        if (rc) return rc;
     }
     return DAL_OK;
 }

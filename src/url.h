@@ -32,13 +32,20 @@ typedef struct dal__url {
     /* Query keys dal owns; has_* says whether the URL set them. */
     char *driver;
     bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle,
-        has_lazy_begin;
+        has_lazy_begin, has_connect_timeout, has_query_timeout;
     bool lazy_begin;
     int pool_size, max_overflow;
-    double pool_timeout, pool_recycle, ping_idle;
+    double pool_timeout, pool_recycle, ping_idle, connect_timeout, query_timeout;
 } dal__url;
 
 int dal__url_parse(const char *text, dal__url *out, dal_error *err);
+/* url_keys.c: the query keys dal owns (NULL-terminated). */
+extern const char *const dal__url_owned_keys[];
+/* True when the dialect routes key itself (PostgreSQL: libpq's keys). */
+bool dal__url_key_is_native(const struct dal__dialect *d, const char *key);
+/* DAL_EURL, naming the closest known key, for a key in dal's spelling
+ * (lowercase with '_') that is neither dal's nor the dialect's. */
+int dal__url_check_key(const struct dal__dialect *d, const char *key, dal_error *err);
 void dal__url_free(dal__url *url);
 /* The pass-through parameter called key (case-insensitive), or NULL. */
 const char *dal__url_param_get(const dal__url *url, const char *key);

@@ -199,3 +199,37 @@ Test(engine, password_cannot_inject_attributes)
     cr_expect_str_eq(db, "dal_test", "the password changed the database");
     free(db);
 }
+
+/* libpq's parameters in a PostgreSQL URL take effect, as they do in libpq
+ * and SQLAlchemy URLs. */
+Test(engine, libpq_parameters_take_effect)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(dal_test_url("postgresql",
+                               "?application_name=dal%20it's&options=-c%20statement_timeout%3D4321"),
+                  &e, &s);
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    DAL_OK_OR_FAIL(dal_session_query(s,
+                                     "SELECT application_name, current_setting('statement_timeout') "
+                                     "FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+                                     NULL, 0, &r, &err),
+                   err);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+    const char *name, *timeout;
+    DAL_OK_OR_FAIL(dal_result_text(r, 0, &name, NULL, &err), err);
+    cr_expect_str_eq(name, "dal it's");
+    DAL_OK_OR_FAIL(dal_result_text(r, 1, &timeout, NULL, &err), err);
+    cr_expect_str_eq(timeout, "4321ms");
+    dal_result_close(r);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+
+    /* the test server has no TLS: sslmode=require must refuse to connect */
+    DAL_OK_OR_FAIL(dal_engine_create(dal_test_url("postgresql", "?sslmode=require"), NULL, &e, &err),
+                   err);
+    cr_expect_eq(dal_session_open(e, &s, &err), DAL_ECONNECT);
+    cr_expect(strstr(err.message, "SSL"), "%s", err.message);
+    dal_engine_dispose(e);
+}

@@ -85,12 +85,30 @@ static const url_case cases[] = {
     {"postgresql://u:p@h/my%20db", 0, "DRIVER=X;Server=h;Database=my db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p@h%3Bx/db", 0, "DRIVER=X;Server={h;x};Database=db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p@h/db?sslmode=require", 0,
-     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "sslmode=require;"},
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "SSLMode=require;"},
     {"postgresql://u:p@h/db?Protocol=7.4-2", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;BoolsAsChar=0;UseServerSidePrepare=1;"
      "ByteaAsLongVarBinary=1;CommLog=0;Debug=0;Protocol=7.4-2;"},
     {"postgresql://u:p@h/db?application_name=a%26b", 0,
-     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "application_name=a&b;"},
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "pqopt={application_name='a&b'};"},
+    /* libpq's keys reach libpq through pqopt, quoted its way; psqlODBC's own
+     * pqopt comes after them */
+    {"postgresql://u:p@h/db?options=-c%20x%3D1&target_session_attrs=read-write&tcp_user_timeout="
+     "500&pqopt=keepalives_count%3D3&application_name=it's%5C",
+     0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD
+     "pqopt={options='-c x=1' target_session_attrs='read-write' tcp_user_timeout='500' "
+     "application_name='it\\'s\\\\' keepalives_count=3};"},
+    {"postgresql://u:p@h/db?connect_timeout=3&query_timeout=0", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},
+    /* keys in dal's spelling that mean nothing are errors, not silence */
+    {"postgresql://u:p@h/db?pool_szie=3", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?aplication_name=x", DAL_EURL, NULL},
+    {"sqlite:///x.db?application_name=x", DAL_EURL, NULL},
+    {"sqlite:///x.db?statement_timeout=5", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?host=other", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?connect_timeout=0", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?query_timeout=-1", DAL_EURL, NULL},
     {"postgresql://u:p@h/db?x=a%3Bb", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={a;b};"},
     {"postgresql://u:p@h/db?x=%7D", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={}}};"},
@@ -307,4 +325,30 @@ Test(url, connection_string_mask_hides_passwords)
         cr_expect_str_eq(b.data ? b.data : "", t[i].out, "%s", t[i].in);
         dal__buf_free(&b);
     }
+}
+
+Test(url, a_mistyped_key_names_the_closest_known_one)
+{
+    struct {
+        const char *url, *hint;
+    } t[] = {
+        {"postgresql://u:p@h/db?pool_szie=3", "did you mean pool_size?"},
+        {"sqlite:///x.db?lazy_begn=true", "did you mean lazy_begin?"},
+        {"postgresql://u:p@h/db?target_session_atrs=any", "did you mean target_session_attrs?"},
+        {"sqlite:///x.db?application_name=x", "means nothing for sqlite URLs"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        dal__url u;
+        dal_error err = DAL_ERROR_INIT;
+        cr_expect_eq(dal__url_parse(t[i].url, &u, &err), DAL_EURL, "%s", t[i].url);
+        cr_expect(strstr(err.message, t[i].hint), "%s: %s", t[i].url, err.message);
+        dal__url_free(&u);
+    }
+    /* driver attributes in the driver's own spelling still pass through */
+    dal__url u;
+    dal_error err = DAL_ERROR_INIT;
+    cr_expect_eq(dal__url_parse("sqlite:///x.db?StepAPI=0&Timeout=100&NoTXN=0", &u, &err), 0, "%s",
+                 err.message);
+    cr_expect_eq(u.nparams, 3);
+    dal__url_free(&u);
 }

@@ -36,6 +36,11 @@ typedef struct dal_engine_options {
     /* JSON conversion used everywhere dal converts JSON (NULL = jansson's). */
     char *(*json_serialize)(const struct json_t *value, dal_error *err);
     struct json_t *(*json_deserialize)(const char *text, dal_error *err);
+    /* Seconds a connect may take before it fails (10). */
+    double connect_timeout;
+    /* Seconds a statement, fetch or commit may take before it fails with
+     * DAL_ETIMEOUT (DAL_EINDOUBT for a commit); 0 = no limit (the default). */
+    double query_timeout;
 } dal_engine_options;
 
 /* Fills o with the defaults above. */
