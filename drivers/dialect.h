@@ -20,6 +20,10 @@ enum {
     /* The driver looks for ';' without understanding comments (sqliteodbc
      * refuses "SELECT 1 /" "* ; *" "/"): comments are removed before prepare. */
     DAL__CAP_STRIP_COMMENTS = 1u << 4,
+    /* How a call that ran out of time is interrupted (see watchdog.h):
+     * shutdown() of the connection's TCP socket, or SQLCancel. */
+    DAL__CAP_INTERRUPT_SOCKET = 1u << 5,
+    DAL__CAP_INTERRUPT_CANCEL = 1u << 6,
 };
 
 typedef struct dal__dialect {
@@ -52,6 +56,7 @@ typedef struct dal__dialect {
     const char *reset_sql;
     unsigned caps;
     int max_params;        /* bound parameters per statement             */
+    int default_port;      /* the server's port when the URL has none (0) */
     const char *json_type; /* column type for JSON documents             */
 } dal__dialect;
 

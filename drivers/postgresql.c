@@ -136,7 +136,9 @@ const dal__dialect dal__dialect_postgresql = {
     .classify = classify,
     .ping_sql = "SELECT 1",
     .reset_sql = "RESET ALL",
-    .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_BLOCK_FETCH,
+    .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_BLOCK_FETCH |
+            DAL__CAP_INTERRUPT_SOCKET,
     .max_params = 32767,
+    .default_port = 5432,
     .json_type = "jsonb",
 };

@@ -65,7 +65,7 @@ fallback: /* row by row with SQLGetData still works */
 static int fail(dal_result *r, dal_error *local, dal_error *err)
 {
     r->on_row = false;
-    return dal__session_fail(r->stmt->session, r->stmt->sql, local, err);
+    return dal__error_copy(err, local);
 }
 
 int dal__block_next(dal_result *r, dal_error *err)

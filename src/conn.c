@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "conn_socket.h"
 #include "engine_internal.h"
 #include "error_internal.h"
 
@@ -96,8 +97,17 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
                               "other connection attempts took longer than pool_timeout=%gs",
                               e->pool_timeout);
     }
+    bool find_socket = e->dialect->caps & DAL__CAP_INTERRUPT_SOCKET;
+    dal__socket_set before = {0};
+    if (find_socket) dal__sockets_list(&before);
     SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)e->connstr, SQL_NTS, NULL, 0, NULL,
                                     SQL_DRIVER_NOPROMPT);
+    c->socket = -1;
+    if (find_socket && DAL__ODBC_OK(sr)) {
+        int port = e->url.port ? e->url.port : e->dialect->default_port;
+        c->socket = dal__socket_new_since(&before, &port, port ? 1 : 0);
+    }
+    dal__sockets_free(&before);
     pthread_mutex_unlock(&driver_manager_lock);
     if (!DAL__ODBC_OK(sr)) {
         char context[400];
@@ -116,14 +126,19 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         return dal__error_copy(err, &local);
     }
     c->manual = false; /* ODBC's default */
+    if ((e->dialect->caps & DAL__CAP_INTERRUPT_CANCEL) &&
+        !DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &c->cancel)))
+        c->cancel = NULL;
     if (!e->lazy_begin && (rc = dal__conn_set_manual(c, true, err)) != DAL_OK) {
         dal__conn_close(c);
         return rc;
     }
+    c->timeout = e->connect_timeout; /* the setup is part of connecting */
     if ((rc = run_setup(c, err)) != DAL_OK) {
         dal__conn_close(c);
         return rc;
     }
+    c->timeout = e->query_timeout;
     c->created_at = c->last_used = dal__now();
     *out = c;
     return DAL_OK;
@@ -135,7 +150,13 @@ void dal__conn_close(dal__conn *c)
     for (int i = 0; i < c->ncache; i++)
         dal__stmt_free(c->cache[i]);
     dal__free(c->cache);
-    if (!c->broken && c->manual) SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
+    if (c->cancel) SQLFreeHandle(SQL_HANDLE_STMT, c->cancel);
+    if (!c->broken && c->manual) {
+        dal__watch w;
+        dal__conn_watch(c, &w);
+        SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
+        dal__conn_unwatch(c, &w);
+    }
     pthread_mutex_lock(&driver_manager_lock);
     SQLDisconnect(c->dbc);
     SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
@@ -153,12 +174,53 @@ int dal__conn_reset_settings(dal__conn *c, dal_error *err)
     return rc;
 }
 
+void dal__conn_watch(dal__conn *c, dal__watch *w)
+{
+    /* Without a way to interrupt, a deadline would change nothing. */
+    bool can = c->timeout > 0 && (c->socket >= 0 || c->cancel);
+    dal__watch_begin(w, can ? c->timeout : 0, c->socket, c->cancel);
+}
+
+bool dal__conn_unwatch(dal__conn *c, dal__watch *w)
+{
+    bool fired = dal__watch_end(w);
+    if (fired && c->socket >= 0) c->broken = true; /* its socket is shut down */
+    return fired;
+}
+
+int dal__conn_timed_out(dal__conn *c, const char *what, bool commit, dal_error *err)
+{
+    const char *after = c->broken ? "the connection is closed" : "the statement was interrupted";
+    if (commit)
+        return dal__error_set(err, DAL_EINDOUBT,
+                              "COMMIT took longer than %gs (%s): whether it committed is unknown",
+                              c->timeout, after);
+    return dal__error_set(err, DAL_ETIMEOUT, "%s took longer than %gs (%s)", what, c->timeout,
+                          after);
+}
+
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err)
 {
+    dal__watch w;
+    dal__conn_watch(c, &w);
     SQLRETURN sr = SQLEndTran(SQL_HANDLE_DBC, c->dbc, commit ? SQL_COMMIT : SQL_ROLLBACK);
+    bool fired = dal__conn_unwatch(c, &w);
+    if (fired && (!commit || !DAL__ODBC_OK(sr)))
+        return dal__conn_timed_out(c, commit ? "COMMIT" : "ROLLBACK", commit, err);
     if (DAL__ODBC_OK(sr)) return DAL_OK;
-    return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, commit ? "commit failed" : "rollback failed",
-                           err);
+    dal_error local = DAL_ERROR_INIT;
+    int rc = dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, commit ? "commit failed" : "rollback failed",
+                             &local);
+    if (commit && rc == DAL_EDISCONNECTED) { /* it may have committed before the loss */
+        char message[sizeof local.message + 80];
+        snprintf(message, sizeof message,
+                 "the connection was lost during COMMIT: whether it committed is unknown (%s)",
+                 local.message);
+        memcpy(local.message, message, sizeof local.message - 1);
+        local.message[sizeof local.message - 1] = '\0';
+        rc = local.code = DAL_EINDOUBT;
+    }
+    return dal__error_copy(err, &local);
 }
 
 int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err)
@@ -166,9 +228,13 @@ int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err)
     SQLHSTMT h;
     if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h)))
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
+    dal__watch w;
+    dal__conn_watch(c, &w);
     SQLRETURN sr = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
     int rc = DAL_OK;
-    if (!DAL__ODBC_OK(sr) && sr != SQL_NO_DATA) {
+    if (dal__conn_unwatch(c, &w)) {
+        rc = dal__conn_timed_out(c, sql, false, err);
+    } else if (!DAL__ODBC_OK(sr) && sr != SQL_NO_DATA) {
         char context[160];
         snprintf(context, sizeof context, "%.120s failed", sql);
         rc = dal__conn_error(c, SQL_HANDLE_STMT, h, context, err);
@@ -185,8 +251,13 @@ int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error
     SQLLEN ind = 0;
     SQLBIGINT v = 0;
     int rc = DAL_OK;
-    if (!DAL__ODBC_OK(SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS)) || !DAL__ODBC_OK(SQLFetch(h)) ||
-        !DAL__ODBC_OK(SQLGetData(h, 1, SQL_C_SBIGINT, &v, 0, &ind)))
+    dal__watch w;
+    dal__conn_watch(c, &w);
+    bool ok = DAL__ODBC_OK(SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS)) &&
+              DAL__ODBC_OK(SQLFetch(h)) && DAL__ODBC_OK(SQLGetData(h, 1, SQL_C_SBIGINT, &v, 0, &ind));
+    if (dal__conn_unwatch(c, &w))
+        rc = dal__conn_timed_out(c, sql, false, err);
+    else if (!ok)
         rc = dal__conn_error(c, SQL_HANDLE_STMT, h, sql, err);
     else if (ind == SQL_NULL_DATA)
         rc = dal__error_set(err, DAL_ENULL, "%s returned NULL", sql);
@@ -198,8 +269,11 @@ int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error
 bool dal__conn_ping(dal__conn *c)
 {
     dal_error ignored = DAL_ERROR_INIT;
-    if (dal__conn_exec_direct(c, c->engine->dialect->ping_sql, &ignored) != DAL_OK) return false;
-    return !c->manual || dal__conn_end_txn(c, false, &ignored) == DAL_OK;
+    c->timeout = c->engine->connect_timeout; /* a ping gives up as a connect does */
+    bool alive = dal__conn_exec_direct(c, c->engine->dialect->ping_sql, &ignored) == DAL_OK &&
+                 (!c->manual || dal__conn_end_txn(c, false, &ignored) == DAL_OK);
+    c->timeout = c->engine->query_timeout;
+    return alive;
 }
 
 /* ---- statement cache ---------------------------------------------------- */
@@ -246,10 +320,14 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
         dal__stmt_free(st);
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
     }
+    dal__watch w;
+    dal__conn_watch(c, &w);
     SQLRETURN sr = SQLPrepare(st->h, (SQLCHAR *)(st->driver_sql ? st->driver_sql : sql), SQL_NTS);
     if (DAL__ODBC_OK(sr)) sr = SQLNumParams(st->h, &st->nparams);
-    if (!DAL__ODBC_OK(sr)) {
-        int rc = dal__conn_error(c, SQL_HANDLE_STMT, st->h, "prepare failed", err);
+    bool fired = dal__conn_unwatch(c, &w);
+    if (fired || !DAL__ODBC_OK(sr)) {
+        int rc = fired ? dal__conn_timed_out(c, "prepare", false, err)
+                       : dal__conn_error(c, SQL_HANDLE_STMT, st->h, "prepare failed", err);
         dal__stmt_free(st);
         return rc;
     }

@@ -16,6 +16,7 @@
 #include "odbc.h"
 #include "sqltext.h"
 #include "url.h"
+#include "watchdog.h"
 
 typedef struct dal__conn dal__conn;
 
@@ -92,6 +93,9 @@ struct dal__conn {
     bool broken;           /* saw a disconnect-class error: never reused */
     bool manual;           /* autocommit is off */
     bool settings_changed; /* a user ran SET: reset before the next user */
+    double timeout;        /* seconds a call may take now (0: no bound) */
+    int socket;            /* the TCP socket the watchdog shuts down, or -1 */
+    SQLHSTMT cancel;       /* a handle the watchdog SQLCancels (SQLite), or NULL */
     dal_stmt **cache;
     int ncache;
     uint64_t tick;
@@ -164,6 +168,13 @@ bool dal__conn_ping(dal__conn *c);
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
 /* Undoes SET statements of the last user and runs the setup statements again. */
 int dal__conn_reset_settings(dal__conn *c, dal_error *err);
+/* Watching calls that talk to the server (watchdog.c), bounded by
+ * c->timeout. unwatch returns true when the call was interrupted. */
+void dal__conn_watch(dal__conn *c, dal__watch *w);
+bool dal__conn_unwatch(dal__conn *c, dal__watch *w);
+/* The error for an interrupted call: DAL_ETIMEOUT, or DAL_EINDOUBT for a
+ * commit. A connection whose socket was shut down is marked broken. */
+int dal__conn_timed_out(dal__conn *c, const char *what, bool commit, dal_error *err);
 /* The single integer sql returns. */
 int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err);
 /* Runs sql once, without a result (setup, savepoints, pings). */

@@ -3,6 +3,7 @@
 #ifndef DAL_ODBC_H
 #define DAL_ODBC_H
 
+#include <stddef.h>
 #include <sql.h>
 #include <sqlext.h>
 

@@ -193,6 +193,7 @@ int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, da
         STAT_ADD(p, connects);
     }
     STAT_ADD(p, checkouts);
+    c->timeout = e->query_timeout; /* a session may have changed it */
     if (s) {
         memset(s, 0, sizeof *s);
         s->engine = e;

@@ -139,24 +139,18 @@ int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_er
     return DAL_OK;
 }
 
-int dal_result_next(dal_result *r, dal_error *err)
+/* The next row, read column by column. */
+static int next_row(dal_result *r, dal_error *err)
 {
-    if (!r || !r->open) return dal__error_set(err, DAL_EMISUSE, "result is NULL or closed");
     dal_stmt *st = r->stmt;
-    if (r->ncols == 0 || r->done) return DAL_DONE;
-    if (r->block) return dal__block_next(r, err);
     SQLRETURN sr = SQLFetch(st->h);
     if (sr == SQL_NO_DATA) {
         r->on_row = false;
         r->done = true;
         return DAL_DONE;
     }
-    dal_error local = DAL_ERROR_INIT;
-    if (!DAL__ODBC_OK(sr)) {
-        r->on_row = false;
-        dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "fetching a row failed", &local);
-        return dal__session_fail(st->session, st->sql, &local, err);
-    }
+    if (!DAL__ODBC_OK(sr))
+        return dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "fetching a row failed", err);
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
         col->null = false;
@@ -166,18 +160,33 @@ int dal_result_next(dal_result *r, dal_error *err)
             sr = SQLGetData(st->h, (SQLUSMALLINT)(i + 1), SQL_C_DOUBLE, &col->d, 0, &ind);
             rc = DAL__ODBC_OK(sr) ? DAL_OK
                                   : dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h,
-                                                    "reading a column failed", &local);
+                                                    "reading a column failed", err);
             col->null = ind == SQL_NULL_DATA;
         } else {
-            rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, &local);
+            rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, err);
         }
-        if (rc) {
-            r->on_row = false;
-            return dal__session_fail(st->session, st->sql, &local, err);
-        }
+        if (rc) return rc;
     }
     r->on_row = true;
     return DAL_ROW;
+}
+
+int dal_result_next(dal_result *r, dal_error *err)
+{
+    if (!r || !r->open) return dal__error_set(err, DAL_EMISUSE, "result is NULL or closed");
+    if (r->ncols == 0 || r->done) return DAL_DONE;
+    dal_stmt *st = r->stmt;
+    dal__watch w;
+    dal__conn_watch(st->conn, &w);
+    dal_error local = DAL_ERROR_INIT;
+    int rc = r->block ? dal__block_next(r, &local) : next_row(r, &local);
+    if (dal__conn_unwatch(st->conn, &w) && rc != DAL_ROW && rc != DAL_DONE) {
+        dal_error_clear(&local);
+        rc = dal__conn_timed_out(st->conn, "fetching rows", false, &local);
+    }
+    if (rc == DAL_ROW || rc == DAL_DONE) return rc;
+    r->on_row = false;
+    return dal__session_fail(st->session, st->sql, &local, err);
 }
 
 void dal_result_close(dal_result *r)

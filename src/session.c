@@ -62,6 +62,15 @@ void dal_session_close(dal_session *s)
     dal__session_release(s);
 }
 
+int dal_session_set_query_timeout(dal_session *s, double seconds, dal_error *err)
+{
+    CHECK_SESSION(s, err);
+    if (!(seconds >= 0))
+        return dal__error_set(err, DAL_EMISUSE, "query timeout must be >= 0 seconds (0: none)");
+    s->conn->timeout = seconds;
+    return DAL_OK;
+}
+
 const dal_error *dal_session_last_error(const dal_session *s)
 {
     static const dal_error none = DAL_ERROR_INIT;

@@ -129,7 +129,13 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
         if (rc) return rc;
     }
     if (st->sets) st->conn->settings_changed = true;
+    dal__watch w;
+    dal__conn_watch(st->conn, &w);
     SQLRETURN sr = SQLExecute(st->h);
+    if (dal__conn_unwatch(st->conn, &w)) {
+        SQLFreeStmt(st->h, SQL_CLOSE);
+        return dal__conn_timed_out(st->conn, "the statement", false, err);
+    }
     if (!DAL__ODBC_OK(sr) && sr != SQL_NO_DATA) {
         int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "statement failed", err);
         SQLFreeStmt(st->h, SQL_CLOSE);

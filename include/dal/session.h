@@ -133,6 +133,14 @@ DAL_EXPORT int dal_session_exec(dal_session *s, const char *sql, const dal_value
  * dal_session_close (other statements may run meanwhile). */
 DAL_EXPORT int dal_session_query(dal_session *s, const char *sql, const dal_value *params,
                                  size_t nparams, dal_result **out, dal_error *err);
+/* Bounds every statement, fetch, commit and rollback of this session to
+ * seconds (0: no bound) until the session is closed, overriding the
+ * engine's query_timeout. A call that runs longer is interrupted and fails
+ * with DAL_ETIMEOUT (a commit with DAL_EINDOUBT: its outcome is unknown).
+ * On PostgreSQL the connection is closed (its socket is shut down: a server
+ * that does not answer cannot be cancelled) and the session must be closed;
+ * on SQLite the statement is interrupted and the connection stays usable. */
+DAL_EXPORT int dal_session_set_query_timeout(dal_session *s, double seconds, dal_error *err);
 /* The session's last error (borrowed; overwritten by the next failing call). */
 DAL_EXPORT const dal_error *dal_session_last_error(const dal_session *s);
 DAL_EXPORT dal_engine *dal_session_engine(const dal_session *s);
