@@ -49,6 +49,13 @@ typedef struct dal__dialect {
     /* Maps a driver error to a dal_code, or returns 0 to classify by SQLSTATE. */
     int (*classify)(const char *sqlstate, long native_code);
     const char *ping_sql;
+    /* Driver text of a ROLLBACK that found no transaction: the database
+     * ended it itself (SQLite on an interrupt) and the driver did not see
+     * it. The rollback then runs again after no_transaction_fix, so the
+     * driver's own state is right again (sqliteodbc would otherwise run the
+     * next statements without BEGIN, in autocommit). */
+    const char *no_transaction_text;
+    const char *no_transaction_fix;
     /* The rows the last WITH ... INSERT/UPDATE/DELETE changed, when the
      * driver does not count them itself (NULL: it does). */
     const char *cte_rows_sql;

@@ -75,25 +75,44 @@ static const char *attribute_for(const char *libpq_key)
     return !strcasecmp(libpq_key, "sslmode") ? "SSLMode" : NULL;
 }
 
-/* libpq's keys go to libpq through psqlODBC's pqopt (after any pqopt the
- * URL gives in psqlODBC's own spelling); everything else is an attribute. */
+/* Dead peers are found between statements too: an idle connection whose
+ * peer vanished fails within about a minute (keepalives: 30 s idle, then 3
+ * probes 10 s apart), and data unacknowledged for 30 s ends the
+ * connection. Each is skipped when the URL sets it (or psqlODBC's own
+ * KeepaliveTime / KeepaliveInterval, which would conflict). */
+static const struct {
+    const char *key, *value, *unless;
+} libpq_defaults[] = {
+    {"keepalives_idle", "30", "KeepaliveTime"},
+    {"keepalives_interval", "10", "KeepaliveInterval"},
+    {"keepalives_count", "3", NULL},
+    {"tcp_user_timeout", "30000", NULL},
+};
+
+static void put_libpq(dal__buf *pqopt, const char *key, const char *value)
+{
+    if (pqopt->len) dal__buf_putc(pqopt, ' ');
+    dal__buf_puts(pqopt, key);
+    dal__buf_putc(pqopt, '=');
+    put_conninfo_value(pqopt, value);
+}
+
+/* libpq's keys go to libpq through psqlODBC's pqopt (dal's defaults, the
+ * URL's libpq keys, then any pqopt the URL gives in psqlODBC's spelling);
+ * everything else is an attribute. */
 static void build(const dal__url *u, dal__buf *out)
 {
     dal__connstr_put_server(out, u, &dal__dialect_postgresql);
     dal__connstr_put_defaults(out, u, defaults);
     dal__buf pqopt = {0};
+    for (size_t i = 0; i < sizeof libpq_defaults / sizeof libpq_defaults[0]; i++)
+        if (!dal__url_param_get(u, libpq_defaults[i].key) &&
+            !(libpq_defaults[i].unless && dal__url_param_get(u, libpq_defaults[i].unless)))
+            put_libpq(&pqopt, libpq_defaults[i].key, libpq_defaults[i].value);
     for (size_t i = 0; i < u->nparams; i++) {
         const dal__url_param *p = &u->params[i];
-        if (!strcasecmp(p->key, "pqopt")) continue;
-        const char *attribute = attribute_for(p->key);
-        if (attribute || !dal__url_key_is_native(&dal__dialect_postgresql, p->key)) {
-            dal__connstr_put(out, attribute ? attribute : p->key, p->value);
-            continue;
-        }
-        if (pqopt.len) dal__buf_putc(&pqopt, ' ');
-        dal__buf_puts(&pqopt, p->key);
-        dal__buf_putc(&pqopt, '=');
-        put_conninfo_value(&pqopt, p->value);
+        if (dal__url_key_is_native(&dal__dialect_postgresql, p->key) && !attribute_for(p->key))
+            put_libpq(&pqopt, p->key, p->value);
     }
     const char *own = dal__url_param_get(u, "pqopt");
     if (own && *own) {
@@ -103,6 +122,13 @@ static void build(const dal__url *u, dal__buf *out)
     if (pqopt.len && !pqopt.failed) dal__connstr_put(out, "pqopt", pqopt.data);
     if (pqopt.failed) out->failed = true;
     dal__buf_free(&pqopt);
+    for (size_t i = 0; i < u->nparams; i++) {
+        const dal__url_param *p = &u->params[i];
+        const char *attribute = attribute_for(p->key);
+        if (strcasecmp(p->key, "pqopt") &&
+            (attribute || !dal__url_key_is_native(&dal__dialect_postgresql, p->key)))
+            dal__connstr_put(out, attribute ? attribute : p->key, p->value);
+    }
 }
 
 static const char *const setup[] = {"SET TIME ZONE 'UTC'", NULL};

@@ -51,6 +51,8 @@ const dal__dialect dal__dialect_sqlite = {
     .setup_sql = NULL,
     .classify = classify,
     .ping_sql = "SELECT 1",
+    .no_transaction_text = "no transaction is active",
+    .no_transaction_fix = "BEGIN",
     .cte_rows_sql = "SELECT changes()", /* sqliteodbc counts no rows for WITH ... */
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_DRAIN_CURSOR |
             DAL__CAP_STRIP_COMMENTS |

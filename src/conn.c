@@ -1,36 +1,14 @@
 /* One pooled ODBC connection and its cache of prepared statements. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "alloc.h"
 #include "conn_socket.h"
+#include "driver_lock.h"
 #include "engine_internal.h"
 #include "error_internal.h"
-
-/* unixODBC loads and unloads driver libraries through libltdl, whose search
- * path is process-global and unguarded: two threads connecting (or
- * disconnecting) at once race on it (found by ThreadSanitizer). Connects are
- * rare thanks to the pool, so they are serialised. This lock is never held
- * together with a pool lock. */
-static pthread_mutex_t driver_manager_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Waits for the driver-manager lock no longer than a checkout may wait. */
-static bool lock_driver_manager(const dal_engine *e)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double whole = floor(e->pool_timeout);
-    ts.tv_sec += (time_t)whole;
-    ts.tv_nsec += (long)((e->pool_timeout - whole) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return pthread_mutex_timedlock(&driver_manager_lock, &ts) == 0;
-}
 
 double dal__now(void)
 {
@@ -89,7 +67,7 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
     /* Whole seconds; psqlODBC hands it to libpq as connect_timeout. */
     SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT,
                       (SQLPOINTER)(intptr_t)(SQLUINTEGER)ceil(e->connect_timeout), 0);
-    if (!lock_driver_manager(e)) {
+    if (!dal__driver_lock(e->pool_timeout)) { /* other connects hold it: wait as a checkout does */
         SQLFreeHandle(SQL_HANDLE_DBC, c->dbc); /* never connected: no driver to unload */
         dal__free(c->cache);
         dal__free(c);
@@ -108,7 +86,7 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         c->socket = dal__socket_new_since(&before, &port, port ? 1 : 0);
     }
     dal__sockets_free(&before);
-    pthread_mutex_unlock(&driver_manager_lock);
+    dal__driver_unlock();
     if (!DAL__ODBC_OK(sr)) {
         char context[400];
         char target[300];
@@ -118,9 +96,7 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
         int code =
             dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, e->url.password, &local);
         if (code != DAL_EDRIVER && code != DAL_ENOMEM) local.code = DAL_ECONNECT;
-        pthread_mutex_lock(&driver_manager_lock);
-        SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
-        pthread_mutex_unlock(&driver_manager_lock);
+        dal__driver_disconnect(c->dbc, false);
         dal__free(c->cache);
         dal__free(c);
         return dal__error_copy(err, &local);
@@ -157,10 +133,7 @@ void dal__conn_close(dal__conn *c)
         SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
         dal__conn_unwatch(c, &w);
     }
-    pthread_mutex_lock(&driver_manager_lock);
-    SQLDisconnect(c->dbc);
-    SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
-    pthread_mutex_unlock(&driver_manager_lock);
+    dal__driver_disconnect(c->dbc, true);
     dal__free(c);
 }
 
@@ -211,6 +184,14 @@ int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err)
     dal_error local = DAL_ERROR_INIT;
     int rc = dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, commit ? "commit failed" : "rollback failed",
                              &local);
+    const dal__dialect *d = c->engine->dialect;
+    if (!commit && d->no_transaction_text && strstr(local.message, d->no_transaction_text)) {
+        dal_error again = DAL_ERROR_INIT;
+        rc = dal__conn_exec_direct(c, d->no_transaction_fix, &again);
+        if (!rc && !DAL__ODBC_OK(SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK)))
+            rc = dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "rollback failed", &again);
+        return rc ? dal__error_copy(err, &again) : DAL_OK;
+    }
     if (commit && rc == DAL_EDISCONNECTED) { /* it may have committed before the loss */
         char message[sizeof local.message + 80];
         snprintf(message, sizeof message,

@@ -10,7 +10,10 @@
 
 #define PGD                                                                                        \
     "Protocol=7.4-0;BoolsAsChar=0;UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug="  \
-    "0;"
+    "0;" PG_LIBPQ_DEFAULTS "};"
+#define PG_LIBPQ_DEFAULTS                                                                          \
+    "pqopt={keepalives_idle='30' keepalives_interval='10' keepalives_count='3' "                  \
+    "tcp_user_timeout='30000'"
 #define SQD "Timeout=5000;StepAPI=1;FKSupport=1;NoWCHAR=1;BigInt=1;"
 #define SQF "JournalMode=WAL;SyncPragma=NORMAL;"
 #define MYD "CHARSET=utf8mb4;"
@@ -88,16 +91,20 @@ static const url_case cases[] = {
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "SSLMode=require;"},
     {"postgresql://u:p@h/db?Protocol=7.4-2", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;BoolsAsChar=0;UseServerSidePrepare=1;"
-     "ByteaAsLongVarBinary=1;CommLog=0;Debug=0;Protocol=7.4-2;"},
+     "ByteaAsLongVarBinary=1;CommLog=0;Debug=0;" PG_LIBPQ_DEFAULTS "};Protocol=7.4-2;"},
     {"postgresql://u:p@h/db?application_name=a%26b", 0,
-     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "pqopt={application_name='a&b'};"},
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;Protocol=7.4-0;BoolsAsChar=0;"
+     "UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug=0;" PG_LIBPQ_DEFAULTS
+     " application_name='a&b'};"},
     /* libpq's keys reach libpq through pqopt, quoted its way; psqlODBC's own
      * pqopt comes after them */
     {"postgresql://u:p@h/db?options=-c%20x%3D1&target_session_attrs=read-write&tcp_user_timeout="
      "500&pqopt=keepalives_count%3D3&application_name=it's%5C",
      0,
-     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD
-     "pqopt={options='-c x=1' target_session_attrs='read-write' tcp_user_timeout='500' "
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;Protocol=7.4-0;BoolsAsChar=0;"
+     "UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug=0;"
+     "pqopt={keepalives_idle='30' keepalives_interval='10' keepalives_count='3' "
+     "options='-c x=1' target_session_attrs='read-write' tcp_user_timeout='500' "
      "application_name='it\\'s\\\\' keepalives_count=3};"},
     {"postgresql://u:p@h/db?connect_timeout=3&query_timeout=0", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},

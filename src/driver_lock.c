@@ -1,0 +1,97 @@
+#include "driver_lock.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "alloc.h"
+
+typedef struct handed_over {
+    SQLHDBC dbc;
+    bool connected;
+    struct handed_over *next;
+} handed_over;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER; /* held only briefly */
+static handed_over *queue;
+
+bool dal__driver_lock(double seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double whole = floor(seconds);
+    ts.tv_sec += (time_t)whole;
+    ts.tv_nsec += (long)((seconds - whole) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_mutex_timedlock(&lock, &ts) == 0;
+}
+
+static void close_handle(SQLHDBC dbc, bool connected)
+{
+    if (connected) SQLDisconnect(dbc);
+    SQLFreeHandle(SQL_HANDLE_DBC, dbc);
+}
+
+/* With the lock held: disconnects every handle handed over. */
+static void drain(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&queue_lock);
+        handed_over *h = queue;
+        if (h) queue = h->next;
+        pthread_mutex_unlock(&queue_lock);
+        if (!h) return;
+        close_handle(h->dbc, h->connected);
+        dal__free(h);
+    }
+}
+
+static bool queue_empty(void)
+{
+    pthread_mutex_lock(&queue_lock);
+    bool empty = queue == NULL;
+    pthread_mutex_unlock(&queue_lock);
+    return empty;
+}
+
+void dal__driver_unlock(void)
+{
+    drain();
+    pthread_mutex_unlock(&lock);
+    /* A handle handed over after the drain: whoever gets the lock now
+     * disconnects it (this thread, or the next holder when it unlocks). */
+    while (!queue_empty() && pthread_mutex_trylock(&lock) == 0) {
+        drain();
+        pthread_mutex_unlock(&lock);
+    }
+}
+
+void dal__driver_disconnect(SQLHDBC dbc, bool connected)
+{
+    if (pthread_mutex_trylock(&lock) == 0) {
+        close_handle(dbc, connected);
+        dal__driver_unlock();
+        return;
+    }
+    handed_over *h = dal__malloc(sizeof *h);
+    if (!h) { /* no memory to hand it over: wait for the lock instead */
+        pthread_mutex_lock(&lock);
+        close_handle(dbc, connected);
+        dal__driver_unlock();
+        return;
+    }
+    h->dbc = dbc;
+    h->connected = connected;
+    pthread_mutex_lock(&queue_lock);
+    h->next = queue;
+    queue = h;
+    pthread_mutex_unlock(&queue_lock);
+    while (!queue_empty() && pthread_mutex_trylock(&lock) == 0) {
+        drain();
+        pthread_mutex_unlock(&lock);
+    }
+}
