@@ -25,7 +25,7 @@ static atomic_int phase; /* 0 before the fault, 1 during, 2 after the heal, 3 st
 static atomic_long next_id;
 static long committed[THREADS][MAX_IDS / THREADS];
 static int ncommitted[THREADS];
-static int commits_in_phase[THREADS][3];
+static atomic_int commits_in_phase[THREADS][3]; /* read by main while running */
 static int fault_errors[THREADS];
 static double slowest[THREADS][3];
 static int slowest_code[THREADS][3];
@@ -81,7 +81,7 @@ static void *worker(void *arg)
             rc = timed(t, "commit", started, dal_session_commit(s, &err));
             if (!rc && ncommitted[t] < MAX_IDS / THREADS) {
                 committed[t][ncommitted[t]++] = id;
-                commits_in_phase[t][p > 2 ? 2 : p]++;
+                atomic_fetch_add(&commits_in_phase[t][p > 2 ? 2 : p], 1);
             }
         }
         started = now();
@@ -104,7 +104,7 @@ static bool recovered(double limit)
     for (double end = now() + limit; now() < end;) {
         bool all = true;
         for (int t = 0; t < THREADS; t++)
-            all &= commits_in_phase[t][2] > 0;
+            all &= atomic_load(&commits_in_phase[t][2]) > 0;
         if (all) return true;
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -193,9 +193,9 @@ int main(int argc, char **argv)
                 worst = slowest[t][p], worst_code = slowest_code[t][p],
                 worst_call = slowest_call[t][p];
         seen += fault_errors[t];
-        before += commits_in_phase[t][0];
-        during += commits_in_phase[t][1];
-        after += commits_in_phase[t][2];
+        before += atomic_load(&commits_in_phase[t][0]);
+        during += atomic_load(&commits_in_phase[t][1]);
+        after += atomic_load(&commits_in_phase[t][2]);
     }
     dal_pool_stats stats;
     dal_engine_pool_stats(engine, &stats);
