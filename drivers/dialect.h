@@ -42,8 +42,9 @@ typedef struct dal__dialect {
     /* "Key=Value" defaults written unless the URL's query sets Key. */
     const char *const *defaults;
     /* Writes the connection string for u (without DRIVER=, added by the
-     * caller); NULL: server keys, then defaults and query keys. */
-    void (*build_connstr)(const dal__url *u, dal__buf *out);
+     * caller), for normal sessions or (read_only) the read-only pool;
+     * NULL: server keys, then defaults and query keys. */
+    void (*build_connstr)(const dal__url *u, bool read_only, dal__buf *out);
     /* Statements run once on every new connection, or NULL. */
     const char *const *(*setup_sql)(const dal__url *u);
     /* Maps a driver error to a dal_code, or returns 0 to classify by SQLSTATE. */

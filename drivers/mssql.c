@@ -9,8 +9,9 @@ static const char *const drivers[] = {"ODBC Driver 18 for SQL Server",
                                       "ODBC Driver 17 for SQL Server", "FreeTDS", NULL};
 
 /* SQL Server writes the port after the host with a comma. */
-static void build(const dal__url *u, dal__buf *out)
+static void build(const dal__url *u, bool read_only, dal__buf *out)
 {
+    (void)read_only; /* the same connections serve read-only sessions */
     char server[300];
     if (u->port)
         snprintf(server, sizeof server, "%s,%d", u->host, u->port);

@@ -5,8 +5,9 @@
 
 static const char *const schemes[] = {"odbc", NULL};
 
-static void build(const dal__url *u, dal__buf *out)
+static void build(const dal__url *u, bool read_only, dal__buf *out)
 {
+    (void)read_only; /* the same connections serve read-only sessions */
     if (u->odbc_connect) {
         /* Passed through as given; dal only appends the URL's other keys. */
         dal__buf_puts(out, u->odbc_connect);

@@ -1,4 +1,5 @@
 /* PostgreSQL through psqlODBC (Debian odbc-postgresql). */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -100,18 +101,54 @@ static void put_libpq(dal__buf *pqopt, const char *key, const char *value)
 /* libpq's keys go to libpq through psqlODBC's pqopt (dal's defaults, the
  * URL's libpq keys, then any pqopt the URL gives in psqlODBC's spelling);
  * everything else is an attribute. */
-static void build(const dal__url *u, dal__buf *out)
+/* A host list: psqlODBC hands Server to libpq, which reads h1,h2; its Port
+ * field is 10 characters, so the ports go to libpq through pqopt. */
+static void put_hosts(const dal__url *u, dal__buf *out, dal__buf *pqopt)
 {
-    dal__connstr_put_server(out, u, &dal__dialect_postgresql);
-    dal__connstr_put_defaults(out, u, defaults);
+    dal__buf hosts = {0}, ports = {0};
+    for (size_t i = 0; i < u->nhosts; i++) {
+        char port[16];
+        snprintf(port, sizeof port, "%s%d", i ? "," : "", u->hosts[i].port ? u->hosts[i].port : 5432);
+        if (i) dal__buf_putc(&hosts, ',');
+        dal__buf_puts(&hosts, u->hosts[i].host);
+        dal__buf_puts(&ports, port);
+    }
+    if (hosts.failed || ports.failed) out->failed = true;
+    if (!out->failed) {
+        dal__connstr_put(out, "Server", hosts.data);
+        if (u->database) dal__connstr_put(out, "Database", u->database);
+        if (u->user) dal__connstr_put(out, "UID", u->user);
+        if (u->password) dal__connstr_put(out, "PWD", u->password);
+        put_libpq(pqopt, "port", ports.data);
+    }
+    dal__buf_free(&hosts);
+    dal__buf_free(&ports);
+}
+
+static void build(const dal__url *u, bool read_only, dal__buf *out)
+{
     dal__buf pqopt = {0};
+    if (u->nhosts > 1)
+        put_hosts(u, out, &pqopt);
+    else
+        dal__connstr_put_server(out, u, &dal__dialect_postgresql);
+    dal__connstr_put_defaults(out, u, defaults);
+    /* Normal sessions need a server that takes writes when there is a
+     * choice; read-only ones prefer a standby, else take the primary. */
+    const char *attrs = dal__url_param_get(u, "target_session_attrs");
+    if (read_only)
+        put_libpq(&pqopt, "target_session_attrs", "prefer-standby");
+    else if (!attrs && u->nhosts > 1)
+        put_libpq(&pqopt, "target_session_attrs", "read-write");
     for (size_t i = 0; i < sizeof libpq_defaults / sizeof libpq_defaults[0]; i++)
         if (!dal__url_param_get(u, libpq_defaults[i].key) &&
             !(libpq_defaults[i].unless && dal__url_param_get(u, libpq_defaults[i].unless)))
             put_libpq(&pqopt, libpq_defaults[i].key, libpq_defaults[i].value);
     for (size_t i = 0; i < u->nparams; i++) {
         const dal__url_param *p = &u->params[i];
-        if (dal__url_key_is_native(&dal__dialect_postgresql, p->key) && !attribute_for(p->key))
+        bool replaced = read_only && !strcasecmp(p->key, "target_session_attrs");
+        if (dal__url_key_is_native(&dal__dialect_postgresql, p->key) && !attribute_for(p->key) &&
+            !replaced)
             put_libpq(&pqopt, p->key, p->value);
     }
     const char *own = dal__url_param_get(u, "pqopt");

@@ -12,8 +12,9 @@ static const char *const defaults[] = {"Timeout=5000", "StepAPI=1", "FKSupport=1
                                        "NoWCHAR=1",    "BigInt=1",  NULL};
 static const char *const file_defaults[] = {"JournalMode=WAL", "SyncPragma=NORMAL", NULL};
 
-static void build(const dal__url *u, dal__buf *out)
+static void build(const dal__url *u, bool read_only, dal__buf *out)
 {
+    (void)read_only; /* the same connections serve read-only sessions */
     dal__connstr_put(out, "Database", u->memory ? ":memory:" : u->database);
     if (!u->memory) dal__connstr_put_defaults(out, u, file_defaults);
     dal__connstr_put_params(out, u, defaults);

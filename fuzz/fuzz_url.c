@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dal_error err = DAL_ERROR_INIT;
     if (dal__url_parse(text, &u, &err) == DAL_OK) {
         char *cs = NULL;
-        if (dal__build_connstr(&u, "Driver X", &cs, &err) == DAL_OK) {
+        if (dal__build_connstr(&u, "Driver X", false, &cs, &err) == DAL_OK) {
             /* odbc_connect strings are the caller's own: only dal's are checked */
             if (!u.odbc_connect && attributes(cs) < 0) abort();
             dal__buf masked = {0};

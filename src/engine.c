@@ -21,12 +21,13 @@ void dal_engine_options_init(dal_engine_options *o)
     o->connect_timeout = 10;
 }
 
-int dal__build_connstr(const dal__url *u, const char *driver, char **out, dal_error *err)
+int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
+                       dal_error *err)
 {
     dal__buf b = {0};
     if (driver && *driver) dal__connstr_put(&b, "DRIVER", driver);
     if (u->dialect->build_connstr)
-        u->dialect->build_connstr(u, &b);
+        u->dialect->build_connstr(u, read_only, &b);
     else
         dal__connstr_build(u, u->dialect, &b);
     if (b.failed || !b.data) {
@@ -84,7 +85,7 @@ int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engin
     e->dialect = e->url.dialect;
     const char *wanted = e->url.driver ? e->url.driver : opts ? opts->driver : NULL;
     if (!(rc = dal__resolve_driver(e->dialect, wanted, &e->driver, err)) &&
-        !(rc = dal__build_connstr(&e->url, e->driver, &e->connstr, err)) &&
+        !(rc = dal__build_connstr(&e->url, e->driver, false, &e->connstr, err)) &&
         (rc = dal__pool_init(&e->pool)) != DAL_OK)
         dal__error_nomem(err);
     if (rc) {

@@ -92,7 +92,7 @@ static int parse_port(span s, int *port, dal_error *err)
     return DAL_OK;
 }
 
-static int parse_hostport(span s, dal__url *u, dal_error *err)
+static int parse_hostport(span s, char **host, int *port, dal_error *err)
 {
     if (s.n > 0 && s.p[0] == '[') {
         const char *close = memchr(s.p, ']', s.n);
@@ -103,20 +103,59 @@ static int parse_hostport(span s, dal__url *u, dal_error *err)
             if (!isxdigit((unsigned char)h.p[i]) && h.p[i] != ':' && h.p[i] != '.')
                 return dal__error_set(err, DAL_EURL, "invalid IPv6 address in host");
         if (h.n == 0) return dal__error_set(err, DAL_EURL, "empty IPv6 address in host");
-        u->host = dal__strndup(h.p, h.n);
-        if (!u->host) return dal__error_nomem(err);
+        *host = dal__strndup(h.p, h.n);
+        if (!*host) return dal__error_nomem(err);
         if (end + 1 == s.n) return DAL_OK;
         if (s.p[end + 1] != ':')
             return dal__error_set(err, DAL_EURL, "unexpected text after IPv6 address in host");
-        return parse_port(sub(s, end + 2, s.n), &u->port, err);
+        return parse_port(sub(s, end + 2, s.n), port, err);
     }
     const char *colon = memchr(s.p, ':', s.n);
     size_t hn = colon ? (size_t)(colon - s.p) : s.n;
     if (hn > 0) {
-        int rc = decode(sub(s, 0, hn), "host", &u->host, err);
+        int rc = decode(sub(s, 0, hn), "host", host, err);
         if (rc) return rc;
     }
-    return colon ? parse_port(sub(s, hn + 1, s.n), &u->port, err) : DAL_OK;
+    return colon ? parse_port(sub(s, hn + 1, s.n), port, err) : DAL_OK;
+}
+
+/* The end of the host at s (a ',' outside [...] or the end). */
+static size_t host_end(span s)
+{
+    bool bracket = false;
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] == '[') bracket = true;
+        if (s.p[i] == ']') bracket = false;
+        if (s.p[i] == ',' && !bracket) return i;
+    }
+    return s.n;
+}
+
+/* h1:p1,h2:p2,[::1]:p3: a host list (PostgreSQL), each host its own port. */
+static int parse_hosts(span s, dal__url *u, dal_error *err)
+{
+    size_t first = host_end(s);
+    if (first == s.n) return parse_hostport(s, &u->host, &u->port, err);
+    if (u->dialect != &dal__dialect_postgresql)
+        return dal__error_set(err, DAL_EURL, "host lists (h1,h2) are for postgresql URLs");
+    for (size_t at = 0; at <= s.n;) {
+        size_t end = at + host_end(sub(s, at, s.n));
+        dal__url_host *hosts = dal__realloc(u->hosts, (u->nhosts + 1) * sizeof *hosts);
+        if (!hosts) return dal__error_nomem(err);
+        u->hosts = hosts;
+        dal__url_host *h = &u->hosts[u->nhosts++];
+        h->host = NULL;
+        h->port = 0;
+        int rc = parse_hostport(sub(s, at, end), &h->host, &h->port, err);
+        if (rc) return rc;
+        if (!h->host)
+            return dal__error_set(err, DAL_EURL, "host %zu of the host list is empty (offset %zu)",
+                                  u->nhosts, s.off + at);
+        at = end + 1;
+    }
+    u->host = dal__strdup(u->hosts[0].host);
+    u->port = u->hosts[0].port;
+    return u->host ? DAL_OK : dal__error_nomem(err);
 }
 
 static int parse_authority(span s, dal__url *u, dal_error *err)
@@ -132,7 +171,7 @@ static int parse_authority(span s, dal__url *u, dal_error *err)
         if (colon && (rc = decode(sub(ui, un + 1, ui.n), "password", &u->password, err))) return rc;
         s = sub(s, (size_t)(at - s.p) + 1, s.n);
     }
-    return parse_hostport(s, u, err);
+    return parse_hosts(s, u, err);
 }
 
 static bool key_is_valid(const char *k)
@@ -216,6 +255,8 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
                  : !strcasecmp(k, "lazy_begin")    ? &u->has_lazy_begin
                  : !strcasecmp(k, "connect_timeout") ? &u->has_connect_timeout
                  : !strcasecmp(k, "query_timeout")   ? &u->has_query_timeout
+                 : !strcasecmp(k, "read_pool_size")  ? &u->has_read_pool_size
+                 : !strcasecmp(k, "read_max_overflow") ? &u->has_read_max_overflow
                                                    : NULL;
     if (seen && *seen) {
         dal__free(v);
@@ -235,6 +276,10 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
         rc = parse_bool_key(k, v, &u->lazy_begin, err), u->has_lazy_begin = true;
     else if (!strcasecmp(k, "connect_timeout"))
         rc = parse_number(k, v, 0.001, 1e6, &u->connect_timeout, err), u->has_connect_timeout = true;
+    else if (!strcasecmp(k, "read_pool_size"))
+        rc = parse_int(k, v, 1, 10000, &u->read_pool_size, err), u->has_read_pool_size = true;
+    else if (!strcasecmp(k, "read_max_overflow"))
+        rc = parse_int(k, v, 0, 10000, &u->read_max_overflow, err), u->has_read_max_overflow = true;
     else if (!strcasecmp(k, "query_timeout"))
         rc = parse_number(k, v, 0, 1e6, &u->query_timeout, err), u->has_query_timeout = true;
     else if (!strcasecmp(k, "odbc_connect") && u->dialect == &dal__dialect_odbc) {
@@ -435,6 +480,9 @@ void dal__url_free(dal__url *u)
     dal__free(u->user);
     dal__free_secret(u->password);
     dal__free(u->host);
+    for (size_t i = 0; i < u->nhosts; i++)
+        dal__free(u->hosts[i].host);
+    dal__free(u->hosts);
     dal__free(u->database);
     dal__free_secret(u->odbc_connect);
     dal__free(u->driver);

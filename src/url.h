@@ -17,12 +17,20 @@ typedef struct dal__url_param {
     char *value;
 } dal__url_param;
 
+typedef struct dal__url_host {
+    char *host; /* name, or IPv6 address without [] */
+    int port;   /* 0: the dialect's default */
+} dal__url_host;
+
 typedef struct dal__url {
     const struct dal__dialect *dialect;
     char *user;             /* NULL when absent                               */
     char *password;         /* NULL when absent; wiped before it is freed     */
     char *host;             /* host name, IPv6 address without [], or DSN     */
     int port;               /* 0: the dialect's default                       */
+    dal__url_host *hosts;   /* every host of h1:p1,h2:p2 (PostgreSQL), the
+                               first also in host and port; NULL for one     */
+    size_t nhosts;
     char *database;         /* database name, or SQLite file path             */
     bool memory;            /* sqlite in-memory database                      */
     char *odbc_connect;     /* odbc:///?odbc_connect=... raw string           */
@@ -32,9 +40,10 @@ typedef struct dal__url {
     /* Query keys dal owns; has_* says whether the URL set them. */
     char *driver;
     bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle,
-        has_lazy_begin, has_connect_timeout, has_query_timeout;
+        has_lazy_begin, has_connect_timeout, has_query_timeout, has_read_pool_size,
+        has_read_max_overflow;
     bool lazy_begin;
-    int pool_size, max_overflow;
+    int pool_size, max_overflow, read_pool_size, read_max_overflow;
     double pool_timeout, pool_recycle, ping_idle, connect_timeout, query_timeout;
 } dal__url;
 
@@ -49,8 +58,10 @@ int dal__url_check_key(const struct dal__dialect *d, const char *key, dal_error 
 void dal__url_free(dal__url *url);
 /* The pass-through parameter called key (case-insensitive), or NULL. */
 const char *dal__url_param_get(const dal__url *url, const char *key);
-/* The ODBC connection string for u with DRIVER=driver first (when not empty);
- * malloc'd (free with dal__free_secret). */
-int dal__build_connstr(const dal__url *u, const char *driver, char **out, dal_error *err);
+/* The ODBC connection string for u with DRIVER=driver first (when not empty),
+ * for normal sessions or (read_only) for read-only ones; malloc'd (free
+ * with dal__free_secret). */
+int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
+                       dal_error *err);
 
 #endif

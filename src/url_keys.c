@@ -13,7 +13,7 @@
 const char *const dal__url_owned_keys[] = {
     "driver",       "pool_size",       "max_overflow",  "pool_timeout",
     "pool_recycle", "pool_pre_ping",   "lazy_begin",    "connect_timeout",
-    "query_timeout", "odbc_connect",   NULL};
+    "query_timeout", "odbc_connect",   "read_pool_size", "read_max_overflow", NULL};
 
 bool dal__url_key_is_native(const dal__dialect *d, const char *key)
 {

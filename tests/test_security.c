@@ -139,7 +139,7 @@ Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
             dal_error err = DAL_ERROR_INIT;
             cr_assert_eq(dal__url_parse(url, &u, &err), DAL_OK, "%s: %s", url, err.message);
             char *cs;
-            cr_assert_eq(dal__build_connstr(&u, "X", &cs, &err), DAL_OK);
+            cr_assert_eq(dal__build_connstr(&u, "X", false, &cs, &err), DAL_OK);
             char keys[32][64], values[32][256];
             int n = parse_connstr(cs, keys, values, 32);
             enum { ATTRIBUTES = 13 }; /* 5 URL parts, 7 defaults with pqopt, app */

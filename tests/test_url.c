@@ -229,7 +229,7 @@ Test(url, table)
         }
         char *cs = NULL;
         const char *driver = u.dialect == &dal__dialect_odbc ? "" : "X";
-        rc = dal__build_connstr(&u, driver, &cs, &err);
+        rc = dal__build_connstr(&u, driver, false, &cs, &err);
         cr_assert_eq(rc, 0);
         cr_expect_str_eq(cs, c->connstr, "%s", c->url);
         dal__free_secret(cs);
