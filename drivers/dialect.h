@@ -24,6 +24,9 @@ enum {
      * shutdown() of the connection's TCP socket, or SQLCancel. */
     DAL__CAP_INTERRUPT_SOCKET = 1u << 5,
     DAL__CAP_INTERRUPT_CANCEL = 1u << 6,
+    /* A server can be a read-only standby: a normal session that meets one
+     * (a write refused as read-only) has its connection discarded. */
+    DAL__CAP_SERVER_ROLES = 1u << 7,
 };
 
 typedef struct dal__dialect {
@@ -60,6 +63,9 @@ typedef struct dal__dialect {
     /* The rows the last WITH ... INSERT/UPDATE/DELETE changed, when the
      * driver does not count them itself (NULL: it does). */
     const char *cte_rows_sql;
+    /* Makes a connection refuse writes (read-only sessions), and undoes it. */
+    const char *read_only_sql;
+    const char *read_write_sql;
     /* Undoes session settings a user changed with SET (NULL: none). */
     const char *reset_sql;
     unsigned caps;

@@ -199,8 +199,10 @@ const dal__dialect dal__dialect_postgresql = {
     .classify = classify,
     .ping_sql = "SELECT 1",
     .reset_sql = "RESET ALL",
+    .read_only_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+    .read_write_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_BLOCK_FETCH |
-            DAL__CAP_INTERRUPT_SOCKET,
+            DAL__CAP_INTERRUPT_SOCKET | DAL__CAP_SERVER_ROLES,
     .max_params = 32767,
     .default_port = 5432,
     .json_type = "jsonb",

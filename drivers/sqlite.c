@@ -52,6 +52,8 @@ const dal__dialect dal__dialect_sqlite = {
     .setup_sql = NULL,
     .classify = classify,
     .ping_sql = "SELECT 1",
+    .read_only_sql = "PRAGMA query_only = 1",
+    .read_write_sql = "PRAGMA query_only = 0",
     .no_transaction_text = "no transaction is active",
     .no_transaction_fix = "BEGIN",
     .cte_rows_sql = "SELECT changes()", /* sqliteodbc counts no rows for WITH ... */

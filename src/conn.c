@@ -35,6 +35,9 @@ int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *con
         dead == SQL_CD_TRUE)
         code = local.code = DAL_EDISCONNECTED;
     if (code == DAL_EDISCONNECTED) c->broken = true;
+    /* A server that turned read-only (a standby) never serves normal sessions. */
+    if (code == DAL_EREADONLY && !c->read_only_now && (e->dialect->caps & DAL__CAP_SERVER_ROLES))
+        c->broken = true;
     return dal__error_copy(err, &local);
 }
 
@@ -42,22 +45,28 @@ static int run_setup(dal__conn *c, dal_error *err)
 {
     const dal__dialect *d = c->engine->dialect;
     const char *const *sql = d->setup_sql ? d->setup_sql(&c->engine->url) : NULL;
-    if (!sql) return DAL_OK;
-    for (; *sql; sql++) {
+    for (; sql && *sql; sql++) {
         int rc = dal__conn_exec_direct(c, *sql, err);
+        if (rc) return rc;
+    }
+    if (c->pool->read_only && d->read_only_sql) {
+        int rc = dal__conn_exec_direct(c, d->read_only_sql, err);
         if (rc) return rc;
     }
     return c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
 }
 
-int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
+int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
 {
+    dal_engine *e = p->engine;
     SQLHENV env;
     int rc = dal__odbc_env(&env, err);
     if (rc) return rc;
     dal__conn *c = dal__calloc(1, sizeof *c);
     if (!c) return dal__error_nomem(err);
     c->engine = e;
+    c->pool = p;
+    c->read_only_now = p->read_only;
     c->cache = dal__calloc((size_t)e->statement_cache + 1, sizeof *c->cache);
     if (!c->cache || !DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_DBC, env, &c->dbc))) {
         dal__free(c->cache);
@@ -78,7 +87,7 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
     bool find_socket = e->dialect->caps & DAL__CAP_INTERRUPT_SOCKET;
     dal__socket_set before = {0};
     if (find_socket) dal__sockets_list(&before);
-    SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)e->connstr, SQL_NTS, NULL, 0, NULL,
+    SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)p->connstr, SQL_NTS, NULL, 0, NULL,
                                     SQL_DRIVER_NOPROMPT);
     c->socket = -1;
     if (find_socket && DAL__ODBC_OK(sr)) {
@@ -105,7 +114,8 @@ int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err)
     if ((e->dialect->caps & DAL__CAP_INTERRUPT_CANCEL) &&
         !DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &c->cancel)))
         c->cancel = NULL;
-    if (!e->lazy_begin && (rc = dal__conn_set_manual(c, true, err)) != DAL_OK) {
+    /* Read-only connections stay in autocommit: one round trip a read. */
+    if (!e->lazy_begin && !p->read_only && (rc = dal__conn_set_manual(c, true, err)) != DAL_OK) {
         dal__conn_close(c);
         return rc;
     }
@@ -317,7 +327,7 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
         dal__stmt_free(st);
         return dal__error_nomem(err);
     }
-    atomic_fetch_add_explicit(&c->engine->pool.prepares, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->pool->prepares, 1, memory_order_relaxed);
     *out = st;
     return DAL_OK;
 }
@@ -331,7 +341,7 @@ int dal__conn_statement(dal__conn *c, const char *sql, dal_stmt **out, dal_error
         if (st->session) continue;
         if (st->hash == hash && !strcmp(st->sql, sql)) {
             st->last_used = ++c->tick;
-            atomic_fetch_add_explicit(&c->engine->pool.hits, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&c->pool->hits, 1, memory_order_relaxed);
             *out = st;
             return DAL_OK;
         }

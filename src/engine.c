@@ -19,6 +19,8 @@ void dal_engine_options_init(dal_engine_options *o)
     o->ping_idle = 1;
     o->statement_cache = 32;
     o->connect_timeout = 10;
+    o->read_pool_size = 5;
+    o->read_max_overflow = 10;
 }
 
 int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
@@ -38,16 +40,24 @@ int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, ch
     return DAL_OK;
 }
 
-static void apply_options(dal_engine *e, const dal_engine_options *opts)
+/* The URL's settings win over the options (operators retune without a
+ * rebuild); the pools are made with the limits that result. */
+static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_error *err)
 {
     dal_engine_options d;
     dal_engine_options_init(&d);
     if (!opts) opts = &d;
     const dal__url *u = &e->url;
-    e->pool_size = u->has_pool_size ? u->pool_size : opts->pool_size > 0 ? opts->pool_size : 1;
-    e->max_overflow = u->has_max_overflow       ? u->max_overflow
-                      : opts->max_overflow >= 0 ? opts->max_overflow
-                                                : 0;
+    int pool_size = u->has_pool_size ? u->pool_size : opts->pool_size > 0 ? opts->pool_size : 1;
+    int max_overflow = u->has_max_overflow ? u->max_overflow
+                       : opts->max_overflow >= 0 ? opts->max_overflow
+                                                 : 0;
+    int read_pool_size = u->has_read_pool_size    ? u->read_pool_size
+                         : opts->read_pool_size > 0 ? opts->read_pool_size
+                                                    : 1;
+    int read_max_overflow = u->has_read_max_overflow    ? u->read_max_overflow
+                            : opts->read_max_overflow >= 0 ? opts->read_max_overflow
+                                                           : 0;
     e->pool_timeout = u->has_pool_timeout       ? u->pool_timeout
                       : opts->pool_timeout >= 0 ? opts->pool_timeout
                                                 : 0;
@@ -65,9 +75,22 @@ static void apply_options(dal_engine *e, const dal_engine_options *opts)
     e->json_serialize = opts->json_serialize ? opts->json_serialize : dal_json_serialize;
     e->json_deserialize = opts->json_deserialize ? opts->json_deserialize : dal_json_deserialize;
     if (u->memory) { /* one in-memory database: every session shares it */
-        e->pool_size = 1;
-        e->max_overflow = 0;
+        pool_size = 1;
+        max_overflow = 0;
     }
+    if (dal__pool_init(&e->pool, e, false, e->connstr, pool_size, max_overflow))
+        return dal__error_nomem(err);
+    e->npools = 1;
+    e->reads = &e->pool;
+    if (u->memory) return DAL_OK; /* a second connection would be another database */
+    if (dal__pool_init(&e->read_pool, e, true, e->read_connstr, read_pool_size,
+                       read_max_overflow)) {
+        dal__pool_destroy(&e->pool);
+        return dal__error_nomem(err);
+    }
+    e->npools = 2;
+    e->reads = &e->read_pool;
+    return DAL_OK;
 }
 
 int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engine **out,
@@ -86,30 +109,26 @@ int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engin
     const char *wanted = e->url.driver ? e->url.driver : opts ? opts->driver : NULL;
     if (!(rc = dal__resolve_driver(e->dialect, wanted, &e->driver, err)) &&
         !(rc = dal__build_connstr(&e->url, e->driver, false, &e->connstr, err)) &&
-        (rc = dal__pool_init(&e->pool)) != DAL_OK)
-        dal__error_nomem(err);
+        !(rc = dal__build_connstr(&e->url, e->driver, true, &e->read_connstr, err)))
+        rc = apply_options(e, opts, err);
     if (rc) {
         dal__url_free(&e->url);
         dal__free(e->driver);
         dal__free_secret(e->connstr);
+        dal__free_secret(e->read_connstr);
         dal__free(e);
         return rc;
     }
-    apply_options(e, opts);
     *out = e;
     return DAL_OK;
 }
 
 void dal__engine_free(dal_engine *e)
 {
-    dal__pool *p = &e->pool;
-    while (p->free_sessions) {
-        dal_session *s = p->free_sessions;
-        p->free_sessions = s->next_free;
-        dal__free(s);
-    }
-    pthread_mutex_destroy(&p->lock);
+    dal__pool_destroy(&e->pool);
+    if (e->reads != &e->pool) dal__pool_destroy(&e->read_pool);
     dal__free_secret(e->connstr);
+    dal__free_secret(e->read_connstr);
     dal__free(e->driver);
     dal__url_free(&e->url);
     dal__free(e);
@@ -163,17 +182,15 @@ void dal__engine_target(const dal_engine *e, char *buf, size_t n)
     }
 }
 
-int dal_engine_pool_stats(dal_engine *e, dal_pool_stats *out)
+static void pool_stats(dal__pool *p, dal_pool_stats *out)
 {
-    if (!e || !out) return DAL_EMISUSE;
-    dal__pool *p = &e->pool;
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&p->lock);
-    out->pool_size = e->pool_size;
-    out->max_overflow = e->max_overflow;
+    out->pool_size = p->size;
+    out->max_overflow = p->max_overflow;
     int opened = p->open;
-    out->kept = opened < e->pool_size ? opened : e->pool_size;
-    out->overflow = opened > e->pool_size ? opened - e->pool_size : 0;
+    out->kept = opened < p->size ? opened : p->size;
+    out->overflow = opened > p->size ? opened - p->size : 0;
     out->checked_out = p->out;
     out->idle = p->nidle;
     out->waiting = p->nwaiting;
@@ -186,5 +203,18 @@ int dal_engine_pool_stats(dal_engine *e, dal_pool_stats *out)
     out->pings = atomic_load(&p->pings);
     out->prepares = atomic_load(&p->prepares);
     out->cache_hits = atomic_load(&p->hits);
+}
+
+int dal_engine_pool_stats(dal_engine *e, dal_pool_stats *out)
+{
+    if (!e || !out) return DAL_EMISUSE;
+    pool_stats(&e->pool, out);
+    return DAL_OK;
+}
+
+int dal_engine_read_pool_stats(dal_engine *e, dal_pool_stats *out)
+{
+    if (!e || !out) return DAL_EMISUSE;
+    pool_stats(e->reads, out);
     return DAL_OK;
 }

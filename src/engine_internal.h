@@ -85,8 +85,11 @@ struct dal_stmt {
     dal_result result;
 };
 
+typedef struct dal__pool dal__pool;
+
 struct dal__conn {
     dal_engine *engine;
+    dal__pool *pool;       /* the pool it belongs to */
     SQLHDBC dbc;
     double created_at;
     double last_used;
@@ -94,6 +97,7 @@ struct dal__conn {
     bool manual;           /* autocommit is off */
     bool settings_changed; /* a user ran SET: reset before the next user */
     double timeout;        /* seconds a call may take now (0: no bound) */
+    bool read_only_now;    /* refuses writes now: a read pool's, or lent to a read-only session */
     int socket;            /* the TCP socket the watchdog shuts down, or -1 */
     SQLHSTMT cancel;       /* a handle the watchdog SQLCancels (SQLite), or NULL */
     dal_stmt **cache;
@@ -108,6 +112,7 @@ struct dal_session {
     bool in_txn;         /* a statement ran since the last commit/rollback */
     bool aborted;        /* a statement failed in the transaction: only a rollback helps */
     bool scoped;         /* belongs to a scope: dal_session_close leaves it alone */
+    bool read_only;      /* no writes, no transactions (dal_session_open_read_only) */
     int nested;          /* savepoint depth */
     char aborted_by[256]; /* the first failure, named in DAL_EABORTED's message */
     int held;           /* statements this session holds (prepared or with a result) */
@@ -123,7 +128,11 @@ typedef struct dal__waiter {
     struct dal__waiter *next;
 } dal__waiter;
 
-typedef struct dal__pool {
+struct dal__pool {
+    dal_engine *engine;
+    int size, max_overflow; /* limits */
+    bool read_only;         /* its connections serve read-only sessions */
+    const char *connstr;    /* what its connections connect with (the engine's) */
     pthread_mutex_t lock;
     dal__conn *idle; /* most recently returned first: its caches are warm */
     int nidle;
@@ -133,36 +142,45 @@ typedef struct dal__pool {
     dal__waiter *wait_head, *wait_tail;
     dal_session *free_sessions;
     bool disposed;
+    bool emptied; /* disposed with nothing out: counted in engine->pools_emptied */
     atomic_uint_fast64_t checkouts, waits, timeouts, connects, discards, pings, prepares, hits;
-} dal__pool;
+};
 
 struct dal_engine {
     const dal__dialect *dialect;
     dal__url url;
     char *driver;  /* resolved ODBC driver name, "" for DSN / raw strings */
     char *connstr; /* unmasked; wiped when freed */
-    int pool_size, max_overflow, statement_cache;
+    int statement_cache;
     bool lazy_begin; /* plain SELECTs before the first write run in autocommit */
     double pool_timeout, pool_recycle, ping_idle;
     double connect_timeout, query_timeout; /* seconds; query_timeout 0 = none */
     char *(*json_serialize)(const struct json_t *value, dal_error *err);
     struct json_t *(*json_deserialize)(const char *text, dal_error *err);
-    dal__pool pool;
+    dal__pool pool;        /* normal sessions */
+    dal__pool read_pool;   /* read-only sessions, unless reads is &pool */
+    dal__pool *reads;      /* where read-only sessions come from */
+    char *read_connstr;    /* unmasked; wiped when freed */
+    atomic_int pools_emptied; /* the engine is freed when it reaches npools */
+    int npools;
 };
 
 double dal__now(void); /* monotonic seconds */
 
 /* pool.c */
-int dal__pool_init(dal__pool *p);
+int dal__pool_init(dal__pool *p, dal_engine *e, bool read_only, const char *connstr, int size,
+                   int max_overflow);
+void dal__pool_destroy(dal__pool *p);
 /* A connection, and (when session is not NULL) a session object for it. */
-int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, dal_error *err);
-/* Returns c, and s (may be NULL) to the free list; discard closes c
- * whatever its state. May free a disposed engine: do not touch e after. */
-void dal__pool_checkin(dal_engine *e, dal__conn *c, dal_session *s, bool discard);
+int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal_error *err);
+/* Returns c to its pool, and s (may be NULL) to the free list; discard
+ * closes c whatever its state. May free a disposed engine: do not touch it
+ * after. */
+void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard);
 void dal__pool_dispose(dal_engine *e); /* frees e now or when the last session returns */
 
 /* conn.c */
-int dal__conn_open(dal_engine *e, dal__conn **out, dal_error *err);
+int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err);
 void dal__conn_close(dal__conn *c);
 bool dal__conn_ping(dal__conn *c);
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);

@@ -13,10 +13,26 @@
 
 #define STAT_ADD(p, field) atomic_fetch_add_explicit(&(p)->field, 1, memory_order_relaxed)
 
-int dal__pool_init(dal__pool *p)
+int dal__pool_init(dal__pool *p, dal_engine *e, bool read_only, const char *connstr, int size,
+                   int max_overflow)
 {
     memset(p, 0, sizeof *p);
+    p->engine = e;
+    p->read_only = read_only;
+    p->connstr = connstr;
+    p->size = size;
+    p->max_overflow = max_overflow;
     return pthread_mutex_init(&p->lock, NULL) == 0 ? DAL_OK : DAL_ENOMEM;
+}
+
+void dal__pool_destroy(dal__pool *p)
+{
+    while (p->free_sessions) {
+        dal_session *s = p->free_sessions;
+        p->free_sessions = s->next_free;
+        dal__free(s);
+    }
+    pthread_mutex_destroy(&p->lock);
 }
 
 /* With the lock held: gives c (or, when c is NULL, the right to open a new
@@ -62,9 +78,9 @@ static struct timespec deadline_after(double seconds)
 }
 
 /* With the lock held: waits in line for a connection or a slot. */
-static int wait_in_line(dal_engine *e, dal__conn **c, dal_error *err)
+static int wait_in_line(dal__pool *p, dal__conn **c, dal_error *err)
 {
-    dal__pool *p = &e->pool;
+    dal_engine *e = p->engine;
     dal__waiter w = {.granted = false, .conn = NULL, .next = NULL};
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -88,9 +104,11 @@ static int wait_in_line(dal_engine *e, dal__conn **c, dal_error *err)
         remove_waiter(p, &w);
         STAT_ADD(p, timeouts);
         return dal__error_set(err, DAL_ETIMEOUT,
-                              "no connection available within pool_timeout=%gs (pool_size=%d, "
-                              "max_overflow=%d, all %d checked out)",
-                              e->pool_timeout, e->pool_size, e->max_overflow, p->out);
+                              "no connection available within pool_timeout=%gs (%s=%d, "
+                              "%s=%d, all %d checked out)",
+                              e->pool_timeout, p->read_only ? "read_pool_size" : "pool_size",
+                              p->size, p->read_only ? "read_max_overflow" : "max_overflow",
+                              p->max_overflow, p->out);
     }
     *c = w.conn;
     return DAL_OK;
@@ -116,12 +134,13 @@ static void give_back_session(dal__pool *p, dal_session *s)
 
 /* Outside the lock: a connection that is too old or may have died while idle
  * is replaced. Returns false when c was closed (the slot stays ours). */
-static bool still_good(dal_engine *e, dal__conn *c)
+static bool still_good(dal__pool *p, dal__conn *c)
 {
+    dal_engine *e = p->engine;
     double now = dal__now();
     if (e->pool_recycle > 0 && now - c->created_at > e->pool_recycle) return false;
     if (e->ping_idle >= 0 && now - c->last_used >= e->ping_idle) {
-        STAT_ADD(&e->pool, pings);
+        STAT_ADD(p, pings);
         return dal__conn_ping(c);
     }
     return true;
@@ -141,9 +160,9 @@ static void release_slot(dal__pool *p, dal_session *s)
     pthread_mutex_unlock(&p->lock);
 }
 
-int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, dal_error *err)
+int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal_error *err)
 {
-    dal__pool *p = &e->pool;
+    dal_engine *e = p->engine;
     dal__conn *c = NULL;
     dal_session *s = NULL;
     pthread_mutex_lock(&p->lock);
@@ -157,11 +176,11 @@ int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, da
         p->idle = c->next_idle;
         p->nidle--;
         p->out++;
-    } else if (p->open < e->pool_size + e->max_overflow && !p->wait_head) {
+    } else if (p->open < p->size + p->max_overflow && !p->wait_head) {
         p->open++;
         p->out++;
     } else {
-        int rc = wait_in_line(e, &c, err);
+        int rc = wait_in_line(p, &c, err);
         if (rc) {
             give_back_session(p, s);
             pthread_mutex_unlock(&p->lock);
@@ -173,18 +192,18 @@ int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, da
 
     if (session && !s && !(s = dal__calloc(1, sizeof *s))) {
         if (c)
-            dal__pool_checkin(e, c, NULL, false);
+            dal__pool_checkin(c, NULL, false);
         else
             release_slot(p, NULL);
         return dal__error_nomem(err);
     }
-    if (c && !still_good(e, c)) {
+    if (c && !still_good(p, c)) {
         STAT_ADD(p, discards);
         dal__conn_close(c);
         c = NULL;
     }
     if (!c) {
-        int rc = dal__conn_open(e, &c, err);
+        int rc = dal__conn_open(p, &c, err);
         if (rc) {
             if (rc == DAL_ETIMEOUT) STAT_ADD(p, timeouts); /* waited for other connects */
             release_slot(p, s);
@@ -204,21 +223,31 @@ int dal__pool_checkout(dal_engine *e, dal__conn **out, dal_session **session, da
     return DAL_OK;
 }
 
-static void free_if_done(dal_engine *e, bool done)
+/* With the lock held: true once, when a disposed pool has nothing out. */
+static bool now_emptied(dal__pool *p)
 {
-    if (done) dal__engine_free(e);
+    if (!p->disposed || p->out != 0 || p->emptied) return false;
+    p->emptied = true;
+    return true;
 }
 
-void dal__pool_checkin(dal_engine *e, dal__conn *c, dal_session *s, bool discard)
+/* After the lock: the engine goes when its last pool has emptied. */
+static void free_if_done(dal_engine *e, bool emptied)
 {
-    dal__pool *p = &e->pool;
+    if (emptied && atomic_fetch_add(&e->pools_emptied, 1) + 1 == e->npools) dal__engine_free(e);
+}
+
+void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard)
+{
+    dal__pool *p = c->pool;
+    dal_engine *e = p->engine;
     discard = discard || c->broken;
     c->last_used = dal__now();
     pthread_mutex_lock(&p->lock);
     give_back_session(p, s);
     /* At most pool_size connections wait idle: the others (overflow) are
      * closed once the load that needed them has gone, not while it lasts. */
-    bool keep = !discard && !p->disposed && p->nidle < e->pool_size;
+    bool keep = !discard && !p->disposed && p->nidle < p->size;
     if (!discard && hand_to_waiter(p, c)) {
         pthread_mutex_unlock(&p->lock);
         return;
@@ -228,9 +257,9 @@ void dal__pool_checkin(dal_engine *e, dal__conn *c, dal_session *s, bool discard
         p->idle = c;
         p->nidle++;
         p->out--;
-        bool done = p->disposed && p->out == 0;
+        bool emptied = now_emptied(p);
         pthread_mutex_unlock(&p->lock);
-        free_if_done(e, done);
+        free_if_done(e, emptied);
         return;
     }
     /* Closed: a broken connection, an overflow one, or a disposed engine. */
@@ -244,14 +273,14 @@ void dal__pool_checkin(dal_engine *e, dal__conn *c, dal_session *s, bool discard
         p->open++;
         p->out++;
     }
-    bool done = p->disposed && p->out == 0;
+    bool emptied = now_emptied(p);
     pthread_mutex_unlock(&p->lock);
-    free_if_done(e, done);
+    free_if_done(e, emptied);
 }
 
-void dal__pool_dispose(dal_engine *e)
+static void dispose_pool(dal__pool *p)
 {
-    dal__pool *p = &e->pool;
+    dal_engine *e = p->engine;
     pthread_mutex_lock(&p->lock);
     p->disposed = true;
     dal__conn *idle = p->idle;
@@ -259,12 +288,19 @@ void dal__pool_dispose(dal_engine *e)
     p->open -= p->nidle;
     p->nidle = 0;
     /* Waiters get nothing more from this engine: wake them to time out. */
-    bool done = p->out == 0;
+    bool emptied = now_emptied(p);
     pthread_mutex_unlock(&p->lock);
     while (idle) {
         dal__conn *next = idle->next_idle;
         dal__conn_close(idle);
         idle = next;
     }
-    free_if_done(e, done);
+    free_if_done(e, emptied);
+}
+
+void dal__pool_dispose(dal_engine *e)
+{
+    /* The read pool first: e may be freed by the last dispose_pool. */
+    if (e->reads != &e->pool) dispose_pool(e->reads);
+    dispose_pool(&e->pool);
 }

@@ -12,6 +12,7 @@
 
 struct dal_scope {
     dal_session *session; /* checked out on first dal_scoped_session */
+    bool read_only;       /* its session comes from the read-only pool */
     dal_scope *prev;
     atomic_bool attached;
 };
@@ -104,7 +105,7 @@ static void push(scope_stack *st, dal_scope *s)
     st->depth++;
 }
 
-int dal_scope_begin(dal_error *err)
+static int begin(bool read_only, dal_error *err)
 {
     if (!dal_configured_engine()) return dal__error_set(err, DAL_ENOTCONFIGURED, not_configured);
     scope_stack *st = stack(true);
@@ -113,10 +114,15 @@ int dal_scope_begin(dal_error *err)
     st->spare = NULL;
     if (!s && !(s = dal__malloc(sizeof *s))) return dal__error_nomem(err);
     s->session = NULL;
+    s->read_only = read_only;
     atomic_init(&s->attached, true);
     push(st, s);
     return DAL_OK;
 }
+
+int dal_scope_begin(dal_error *err) { return begin(false, err); }
+
+int dal_scope_begin_read_only(dal_error *err) { return begin(true, err); }
 
 int dal_scoped_session(dal_session **out, dal_error *err)
 {
@@ -133,7 +139,9 @@ int dal_scoped_session(dal_session **out, dal_error *err)
     int rc = DAL_OK;
     if (!s)
         rc = dal__error_set(err, DAL_ENOSCOPE, no_scope);
-    else if (!s->session && !(rc = dal_session_open(configured, &s->session, err)))
+    else if (!s->session &&
+             !(rc = s->read_only ? dal_session_open_read_only(configured, &s->session, err)
+                                 : dal_session_open(configured, &s->session, err)))
         s->session->scoped = true;
     pthread_rwlock_unlock(&config_lock);
     if (!rc) *out = s->session;
@@ -160,14 +168,25 @@ int dal_scope_end(void)
     return DAL_OK;
 }
 
-int dal_with_scope(int (*fn)(void *arg, dal_error *err), void *arg, dal_error *err)
+static int with_scope(bool read_only, int (*fn)(void *arg, dal_error *err), void *arg,
+                      dal_error *err)
 {
     if (!fn) return dal__error_set(err, DAL_EMISUSE, "dal_with_scope: fn is NULL");
-    int rc = dal_scope_begin(err);
+    int rc = begin(read_only, err);
     if (rc) return rc;
     rc = fn(arg, err);
     dal_scope_end();
     return rc;
+}
+
+int dal_with_scope(int (*fn)(void *arg, dal_error *err), void *arg, dal_error *err)
+{
+    return with_scope(false, fn, arg, err);
+}
+
+int dal_with_read_only_scope(int (*fn)(void *arg, dal_error *err), void *arg, dal_error *err)
+{
+    return with_scope(true, fn, arg, err);
 }
 
 dal_scope *dal_scope_detach(void)

@@ -21,7 +21,49 @@ int dal_session_open(dal_engine *e, dal_session **out, dal_error *err)
     *out = NULL;
     if (!e) return dal__error_set(err, DAL_EMISUSE, "dal_session_open: engine is NULL");
     dal__conn *c;
-    return dal__pool_checkout(e, &c, out, err);
+    return dal__pool_checkout(&e->pool, &c, out, err);
+}
+
+/* A read-only session on a connection of the normal pool (an in-memory
+ * SQLite database has just one): the connection refuses writes and runs in
+ * autocommit while the session has it. */
+static int lend_read_only(dal_session *s, dal_error *err)
+{
+    dal__conn *c = s->conn;
+    const char *sql = c->engine->dialect->read_only_sql;
+    int rc = sql ? dal__conn_exec_direct(c, sql, err) : DAL_OK;
+    if (!rc) rc = dal__conn_set_manual(c, false, err);
+    if (!rc) c->read_only_now = true;
+    return rc;
+}
+
+/* Undoes lend_read_only; false when the connection must be discarded. */
+static bool take_back_read_only(dal__conn *c)
+{
+    dal_error ignored = DAL_ERROR_INIT;
+    const char *sql = c->engine->dialect->read_write_sql;
+    if ((sql && dal__conn_exec_direct(c, sql, &ignored)) ||
+        dal__conn_set_manual(c, !c->engine->lazy_begin, &ignored))
+        return false;
+    c->read_only_now = false;
+    return true;
+}
+
+int dal_session_open_read_only(dal_engine *e, dal_session **out, dal_error *err)
+{
+    if (!out) return dal__error_set(err, DAL_EMISUSE, "dal_session_open_read_only: out is NULL");
+    *out = NULL;
+    if (!e) return dal__error_set(err, DAL_EMISUSE, "dal_session_open_read_only: engine is NULL");
+    dal__conn *c;
+    int rc = dal__pool_checkout(e->reads, &c, out, err);
+    if (rc) return rc;
+    (*out)->read_only = true;
+    if (!c->read_only_now && (rc = lend_read_only(*out, err)) != DAL_OK) {
+        c->broken = true; /* in an unknown state: discarded */
+        dal__session_release(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* Gives back every statement the session still holds. */
@@ -47,7 +89,8 @@ void dal__session_release(dal_session *s)
     bool discard = c->broken || dal__txn_end(s, false, &ignored) != DAL_OK;
     /* The next user gets the settings dal made, not the ones this user SET. */
     if (!discard && c->settings_changed) discard = dal__conn_reset_settings(c, &ignored) != DAL_OK;
-    dal__pool_checkin(s->engine, c, s, discard);
+    if (!discard && c->read_only_now && !c->pool->read_only) discard = !take_back_read_only(c);
+    dal__pool_checkin(c, s, discard);
 }
 
 void dal_session_close(dal_session *s)
@@ -114,6 +157,9 @@ int dal_session_rollback(dal_session *s, dal_error *err)
  * false only for the rollback that recovers from an aborted state. */
 static int savepoint(dal_session *s, const char *verb, int depth, bool check, dal_error *err)
 {
+    if (s->read_only)
+        return dal__error_set(err, DAL_EMISUSE,
+                              "read-only sessions run without transactions: no savepoints");
     if (!(s->engine->dialect->caps & DAL__CAP_SAVEPOINTS))
         return dal__error_set(err, DAL_EMISUSE, "%s does not support savepoints",
                               s->engine->dialect->name);
@@ -189,12 +235,12 @@ static bool move_to_fresh_connection(dal_session *s)
 {
     if (s->held) return false;
     s->in_txn = false; /* the failed statement was the transaction's first */
-    dal_engine *e = s->engine;
+    dal__pool *p = s->conn->pool;
     dal__conn *fresh;
     dal_error ignored = DAL_ERROR_INIT;
-    dal__pool_checkin(e, s->conn, NULL, true);
+    dal__pool_checkin(s->conn, NULL, true);
     s->conn = NULL;
-    if (dal__pool_checkout(e, &fresh, NULL, &ignored) != DAL_OK) return false;
+    if (dal__pool_checkout(p, &fresh, NULL, &ignored) != DAL_OK) return false;
     s->conn = fresh;
     return true;
 }

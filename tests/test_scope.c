@@ -412,3 +412,83 @@ DAL_TEST_BOTH(scope, closing_a_session_twice_is_harmless)
     dal_session_close(b);
     dal_engine_dispose(e);
 }
+
+static int read_in_scope(void *arg, dal_error *err)
+{
+    dal_session *s;
+    int rc = dal_scoped_session(&s, err);
+    if (rc) return rc;
+    *(int64_t *)arg = dal_test_scalar(s, "SELECT COUNT(*) FROM ro_t");
+    return dal_session_exec(s, "INSERT INTO ro_t VALUES (2)", NULL, 0, NULL, err);
+}
+
+DAL_TEST_BOTH(scope, read_only_sessions_read_and_never_write)
+{
+    (void)backend;
+    configure(url);
+    dal_engine *e = dal_configured_engine();
+    dal_error err = DAL_ERROR_INIT;
+    dal_session *w, *r;
+    DAL_OK_OR_FAIL(dal_session_open(e, &w, &err), err);
+    dal_test_exec(w, "DROP TABLE IF EXISTS ro_t");
+    dal_test_exec(w, "CREATE TABLE ro_t (k INTEGER)");
+    dal_test_exec(w, "INSERT INTO ro_t VALUES (1)");
+    DAL_OK_OR_FAIL(dal_session_commit(w, &err), err);
+    dal_session_close(w);
+
+    DAL_OK_OR_FAIL(dal_session_open_read_only(e, &r, &err), err);
+    cr_expect_eq(dal_test_scalar(r, "SELECT COUNT(*) FROM ro_t"), 1, "sees committed data");
+    cr_expect_eq(dal_session_exec(r, "INSERT INTO ro_t VALUES (3)", NULL, 0, NULL, &err),
+                 DAL_EREADONLY, "%s: %s", dal_code_name(err.code), err.message);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_test_scalar(r, "SELECT 4"), 4, "a refused write aborts nothing");
+    cr_expect_eq(dal_session_begin_nested(r, NULL, &err), DAL_EMISUSE, "no savepoints");
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_commit(r, &err), err);
+    DAL_OK_OR_FAIL(dal_session_rollback(r, &err), err);
+    cr_expect_eq(dal_test_scalar(r, "SELECT 8"), 8);
+    dal_session_close(r);
+
+    dal_pool_stats st;
+    dal_engine_read_pool_stats(e, &st);
+    cr_expect_eq(st.checkouts, 1, "the read-only pool served it");
+    cr_expect_eq(st.checked_out, 0);
+
+    /* A read-only scope; the normal pool's next user can write again. */
+    int64_t seen = 0;
+    cr_expect_eq(dal_with_read_only_scope(read_in_scope, &seen, &err), DAL_EREADONLY);
+    cr_expect_eq(seen, 1);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_open(e, &w, &err), err);
+    dal_test_exec(w, "INSERT INTO ro_t VALUES (5)");
+    DAL_OK_OR_FAIL(dal_session_commit(w, &err), err);
+    cr_expect_eq(dal_test_scalar(w, "SELECT SUM(k) FROM ro_t"), 6);
+    dal_session_close(w);
+    dal_unconfigure();
+}
+
+Test(scope, read_only_sessions_share_an_in_memory_sqlite_database)
+{
+    configure("sqlite://");
+    dal_engine *e = dal_configured_engine();
+    dal_error err = DAL_ERROR_INIT;
+    dal_session *w, *r;
+    DAL_OK_OR_FAIL(dal_session_open(e, &w, &err), err);
+    dal_test_exec(w, "CREATE TABLE mem_t (k INTEGER)");
+    dal_test_exec(w, "INSERT INTO mem_t VALUES (1)");
+    DAL_OK_OR_FAIL(dal_session_commit(w, &err), err);
+    dal_session_close(w);
+    DAL_OK_OR_FAIL(dal_session_open_read_only(e, &r, &err), err);
+    cr_expect_eq(dal_test_scalar(r, "SELECT COUNT(*) FROM mem_t"), 1, "the same database");
+    cr_expect_eq(dal_session_exec(r, "INSERT INTO mem_t VALUES (2)", NULL, 0, NULL, &err),
+                 DAL_EREADONLY);
+    dal_session_close(r);
+    dal_error_clear(&err);
+    DAL_OK_OR_FAIL(dal_session_open(e, &w, &err), err);
+    dal_test_exec(w, "INSERT INTO mem_t VALUES (3)");
+    DAL_OK_OR_FAIL(dal_session_rollback(w, &err), err);
+    cr_expect_eq(dal_test_scalar(w, "SELECT COUNT(*) FROM mem_t"), 1,
+                 "writable and transactional again, data kept");
+    dal_session_close(w);
+    dal_unconfigure();
+}

@@ -41,6 +41,10 @@ typedef struct dal_engine_options {
     /* Seconds a statement, fetch or commit may take before it fails with
      * DAL_ETIMEOUT (DAL_EINDOUBT for a commit); 0 = no limit (the default). */
     double query_timeout;
+    /* The read-only pool (dal_session_open_read_only): connections kept (5)
+     * and extra ones under load (10). */
+    int read_pool_size;
+    int read_max_overflow;
 } dal_engine_options;
 
 /* Fills o with the defaults above. */
@@ -86,6 +90,9 @@ typedef struct dal_pool_stats {
 } dal_pool_stats;
 
 DAL_EXPORT int dal_engine_pool_stats(dal_engine *engine, dal_pool_stats *out);
+/* The same for the pool of read-only sessions (for an in-memory SQLite
+ * database, which has one connection, the same pool). */
+DAL_EXPORT int dal_engine_read_pool_stats(dal_engine *engine, dal_pool_stats *out);
 
 DAL_END_DECLS
 

@@ -24,6 +24,10 @@ DAL_EXPORT dal_engine *dal_configured_engine(void);
 
 /* Pushes a new scope on this thread (no connection is taken yet). */
 DAL_EXPORT int dal_scope_begin(dal_error *err);
+/* The same for a read-only scope: its session comes from
+ * dal_session_open_read_only (a standby when one answers, no transaction,
+ * writes fail with DAL_EREADONLY). */
+DAL_EXPORT int dal_scope_begin_read_only(dal_error *err);
 /* The current scope's session, checked out on the first call; the same one on
  * every later call in the scope. DAL_ENOTCONFIGURED, then DAL_ENOSCOPE. */
 DAL_EXPORT int dal_scoped_session(dal_session **out, dal_error *err);
@@ -32,6 +36,9 @@ DAL_EXPORT int dal_scoped_session(dal_session **out, dal_error *err);
 DAL_EXPORT int dal_scope_end(void);
 /* Middleware: begin, fn(arg, err), end (always); returns fn's status. */
 DAL_EXPORT int dal_with_scope(int (*fn)(void *arg, dal_error *err), void *arg, dal_error *err);
+/* The same with a read-only scope (for requests that only read). */
+DAL_EXPORT int dal_with_read_only_scope(int (*fn)(void *arg, dal_error *err), void *arg,
+                                        dal_error *err);
 
 /* Moves this thread's innermost scope out (NULL if none) so that another
  * thread can attach it; attaching a scope that is attached is DAL_EMISUSE. */

@@ -109,6 +109,15 @@ static inline dal_value dal_timestamp_us(int64_t us)
 
 /* Checks a connection out of the engine's pool (waiting up to pool_timeout). */
 DAL_EXPORT int dal_session_open(dal_engine *engine, dal_session **out, dal_error *err);
+/* Checks a connection out of the engine's read-only pool (read_pool_size +
+ * read_max_overflow). On PostgreSQL with several hosts it is connected to a
+ * standby when one answers, else to the primary (target_session_attrs
+ * prefer-standby). Its statements run without a transaction (autocommit:
+ * one round trip a read, commit and rollback do nothing, no savepoints);
+ * a write fails with DAL_EREADONLY on every backend. Close it with
+ * dal_session_close.
+ * Errors: as dal_session_open. */
+DAL_EXPORT int dal_session_open_read_only(dal_engine *engine, dal_session **out, dal_error *err);
 /* Rolls back anything uncommitted and returns the connection. NULL, a
  * session already closed, or a scope's session (dal_scope_end returns it):
  * no-op; the latter sets the session's last error to DAL_EMISUSE. */
