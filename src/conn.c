@@ -91,8 +91,13 @@ int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
                                     SQL_DRIVER_NOPROMPT);
     c->socket = -1;
     if (find_socket && DAL__ODBC_OK(sr)) {
-        int port = e->url.port ? e->url.port : e->dialect->default_port;
-        c->socket = dal__socket_new_since(&before, &port, port ? 1 : 0);
+        int ports[16];
+        size_t n = 0;
+        const dal__url *u = &e->url;
+        if (!u->nhosts) ports[n++] = u->port ? u->port : e->dialect->default_port;
+        for (size_t i = 0; i < u->nhosts && n < 16; i++)
+            ports[n++] = u->hosts[i].port ? u->hosts[i].port : e->dialect->default_port;
+        c->socket = dal__socket_new_since(&before, ports, ports[0] ? n : 0);
     }
     dal__sockets_free(&before);
     dal__driver_unlock();

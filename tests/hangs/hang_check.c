@@ -1,6 +1,8 @@
-/* A workload through a fault: 4 threads insert, read and commit while a
- * command breaks the server (SIGSTOP, or a network partition) and another
- * heals it. A plain program (not Criterion) so ThreadSanitizer can run it.
+/* A workload through a fault: 4 threads insert, read and commit, and 2 read
+ * in read-only scopes, while a command breaks the server (SIGSTOP, a
+ * network partition, or a failover: the primary killed and the standby
+ * promoted) and another heals it. A plain program (not Criterion) so
+ * ThreadSanitizer can run it.
  *
  *   hang_check URL FAULT_COMMAND HEAL_COMMAND
  *
@@ -16,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define THREADS 4
+#define READERS 2
 #define MAX_IDS 200000
 
 static dal_engine *engine;
@@ -26,10 +30,13 @@ static atomic_long next_id;
 static long committed[THREADS][MAX_IDS / THREADS];
 static int ncommitted[THREADS];
 static atomic_int commits_in_phase[THREADS][3]; /* read by main while running */
-static int fault_errors[THREADS];
-static double slowest[THREADS][3];
-static int slowest_code[THREADS][3];
-static const char *slowest_call[THREADS][3];
+static double slowest[THREADS + READERS][3];
+static int slowest_code[THREADS + READERS][3];
+static const char *slowest_call[THREADS + READERS][3];
+static int fault_errors[THREADS + READERS];
+static atomic_int reads_done;
+static pthread_mutex_t gap_lock = PTHREAD_MUTEX_INITIALIZER;
+static double last_commit_at, longest_gap; /* the longest time without any commit */
 
 static double now(void)
 {
@@ -52,6 +59,41 @@ static int timed(int t, const char *call, double started, int rc)
     if (rc == DAL_ETIMEOUT || rc == DAL_EINDOUBT || rc == DAL_ECONNECT || rc == DAL_EDISCONNECTED)
         fault_errors[t]++;
     return rc;
+}
+
+static void committed_now(void)
+{
+    pthread_mutex_lock(&gap_lock);
+    double t = now();
+    if (last_commit_at > 0 && t - last_commit_at > longest_gap) longest_gap = t - last_commit_at;
+    last_commit_at = t;
+    pthread_mutex_unlock(&gap_lock);
+}
+
+static int read_once(void *arg, dal_error *err)
+{
+    dal_session *s;
+    dal_result *r = NULL;
+    int rc = dal_scoped_session(&s, err);
+    if (!rc) rc = dal_session_query(s, "SELECT COUNT(*) FROM hang_t", NULL, 0, &r, err);
+    if (!rc) rc = dal_result_next(r, err) == DAL_ROW ? DAL_OK : err->code;
+    dal_result_close(r);
+    (void)arg;
+    return rc;
+}
+
+static void *reader(void *arg)
+{
+    int t = (int)(intptr_t)arg;
+    while (atomic_load(&phase) < 3) {
+        dal_error err = DAL_ERROR_INIT;
+        if (timed(t, "read-only scope", now(), dal_with_read_only_scope(read_once, NULL, &err)) ==
+            DAL_OK)
+            atomic_fetch_add(&reads_done, 1);
+        else
+            usleep(10000);
+    }
+    return NULL;
 }
 
 static void *worker(void *arg)
@@ -79,6 +121,7 @@ static void *worker(void *arg)
         if (!rc) {
             started = now();
             rc = timed(t, "commit", started, dal_session_commit(s, &err));
+            if (!rc) committed_now();
             if (!rc && ncommitted[t] < MAX_IDS / THREADS) {
                 committed[t][ncommitted[t]++] = id;
                 atomic_fetch_add(&commits_in_phase[t][p > 2 ? 2 : p], 1);
@@ -167,9 +210,10 @@ int main(int argc, char **argv)
         return 1;
     }
     dal_session_close(s);
-    pthread_t threads[THREADS];
-    for (int t = 0; t < THREADS; t++)
-        pthread_create(&threads[t], NULL, worker, (void *)(intptr_t)t);
+    dal_configure(url, NULL, &err); /* the readers' scopes */
+    pthread_t threads[THREADS + READERS];
+    for (int t = 0; t < THREADS + READERS; t++)
+        pthread_create(&threads[t], NULL, t < THREADS ? worker : reader, (void *)(intptr_t)t);
     pause_for(2);
     atomic_store(&phase, 1);
     int failures = 0;
@@ -181,30 +225,33 @@ int main(int argc, char **argv)
     bool healthy = recovered(30);
     double recovery = now() - healed_at;
     atomic_store(&phase, 3);
-    for (int t = 0; t < THREADS; t++)
+    for (int t = 0; t < THREADS + READERS; t++)
         pthread_join(threads[t], NULL);
 
     double worst = 0;
     const char *worst_call = "none";
     int worst_code = 0, seen = 0, before = 0, during = 0, after = 0;
-    for (int t = 0; t < THREADS; t++) {
+    for (int t = 0; t < THREADS + READERS; t++) {
         for (int p = 0; p < 3; p++)
             if (slowest[t][p] > worst)
                 worst = slowest[t][p], worst_code = slowest_code[t][p],
                 worst_call = slowest_call[t][p];
         seen += fault_errors[t];
+        if (t >= THREADS) continue;
         before += atomic_load(&commits_in_phase[t][0]);
         during += atomic_load(&commits_in_phase[t][1]);
         after += atomic_load(&commits_in_phase[t][2]);
     }
-    dal_pool_stats stats;
+    dal_pool_stats stats, read_stats;
     dal_engine_pool_stats(engine, &stats);
+    dal_engine_read_pool_stats(dal_configured_engine(), &read_stats);
+    stats.checked_out += read_stats.checked_out;
     long checked = 0, missing = missing_commits(url, &checked);
     printf("hang_check: slowest call %s %.2fs (%s); %d fault errors; commits %d before, "
-           "%d during, %d after; recovered %s in %.2fs after the heal; %d checked out; %ld "
-           "committed ids checked, %ld missing\n",
-           worst_call, worst, dal_code_name(worst_code), seen, before, during, after,
-           healthy ? "yes" : "NO", recovery, stats.checked_out, checked, missing);
+           "%d during, %d after; longest time without a commit %.2fs; %d reads; recovered %s in "
+           "%.2fs after the heal; %d checked out; %ld committed ids checked, %ld missing\n",
+           worst_call, worst, dal_code_name(worst_code), seen, before, during, after, longest_gap,
+           atomic_load(&reads_done), healthy ? "yes" : "NO", recovery, stats.checked_out, checked, missing);
     double bound = 3 * 3.0; /* 3x the largest timeout the tests use (3 s) */
     if (worst > bound) printf("FAIL: a call took %.2fs (> %.0fs)\n", worst, bound), failures++;
     if (seen == 0) printf("FAIL: the fault was never seen\n"), failures++;
@@ -212,7 +259,9 @@ int main(int argc, char **argv)
     if (stats.checked_out != 0) printf("FAIL: sessions left checked out\n"), failures++;
     if (missing != 0) printf("FAIL: commits reported as done are missing\n"), failures++;
     if (before == 0) printf("FAIL: nothing committed before the fault\n"), failures++;
+    if (atomic_load(&reads_done) == 0) printf("FAIL: no read-only scope succeeded\n"), failures++;
     dal_engine_dispose(engine);
+    dal_unconfigure();
     printf("hang_check: %s\n", failures ? "FAILED" : "passed");
     return failures ? 1 : 0;
 }
