@@ -53,6 +53,8 @@ typedef struct dal__dialect {
     /* Maps a driver error to a dal_code, or returns 0 to classify by SQLSTATE. */
     int (*classify)(const char *sqlstate, long native_code);
     const char *ping_sql;
+    /* One text naming the server that answered and its role (dal ping), or NULL. */
+    const char *server_sql;
     /* Driver text of a ROLLBACK that found no transaction: the database
      * ended it itself (SQLite on an interrupt) and the driver did not see
      * it. The rollback then runs again after no_transaction_fix, so the

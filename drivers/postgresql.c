@@ -198,6 +198,9 @@ const dal__dialect dal__dialect_postgresql = {
     .setup_sql = setup_sql,
     .classify = classify,
     .ping_sql = "SELECT 1",
+    .server_sql = "SELECT coalesce(host(inet_server_addr()), 'local socket') || ':' || "
+                  "coalesce(inet_server_port()::text, '') || CASE WHEN pg_is_in_recovery() THEN "
+                  "' (standby)' ELSE ' (primary)' END",
     .reset_sql = "RESET ALL",
     .read_only_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
     .read_write_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",

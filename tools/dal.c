@@ -63,11 +63,17 @@ static int explain(const char *url)
     char cs[4096];
     if (dal_engine_connection_string(e, cs, sizeof cs, 0) != DAL_OK)
         snprintf(cs, sizeof cs, "(too long)");
-    dal_pool_stats st;
+    dal_pool_stats st, rst;
     dal_engine_pool_stats(e, &st);
-    printf("dialect: %s\ndriver: %s\nconnection string: %s\npool: size %d, overflow %d\n",
+    dal_engine_read_pool_stats(e, &rst);
+    printf("dialect: %s\ndriver: %s\nconnection string: %s\npool: size %d, overflow %d\n"
+           "read-only pool: size %d, overflow %d\n",
            dal_engine_dialect(e), *dal_engine_driver(e) ? dal_engine_driver(e) : "(from the DSN)",
-           cs, st.pool_size, st.max_overflow);
+           cs, st.pool_size, st.max_overflow, rst.pool_size, rst.max_overflow);
+    for (size_t i = 0; i < e->url.nhosts; i++)
+        printf("%s%s:%d%s", i ? ", " : "hosts: ", e->url.hosts[i].host,
+               e->url.hosts[i].port ? e->url.hosts[i].port : e->dialect->default_port,
+               i + 1 == e->url.nhosts ? "\n" : "");
     dal_engine_dispose(e);
     return 0;
 }
@@ -103,10 +109,19 @@ static int ping(const char *url)
     char name[128] = "?", version[128] = "?";
     SQLGetInfo(s->conn->dbc, SQL_DBMS_NAME, name, sizeof name, NULL);
     SQLGetInfo(s->conn->dbc, SQL_DBMS_VER, version, sizeof version, NULL);
+    /* Which server answered, and its role (a host list may hold several). */
+    char server[300] = "";
+    dal_result *r = NULL;
+    const char *text;
+    if (!rc && e->dialect->server_sql &&
+        !(rc = dal_session_query(s, e->dialect->server_sql, NULL, 0, &r, &err)) &&
+        dal_result_next(r, &err) == DAL_ROW && !dal_result_text(r, 0, &text, NULL, &err))
+        snprintf(server, sizeof server, " on %s", text);
+    dal_result_close(r);
     dal_session_close(s);
     dal_engine_dispose(e);
     if (rc) return fail(&err);
-    printf("%s %s: connected in %.1f ms, round trip %.3f ms\n", name, version,
+    printf("%s %s%s: connected in %.1f ms, round trip %.3f ms\n", name, version, server,
            (connected - t0) * 1e3, (pinged - connected) * 1e3);
     return 0;
 }

@@ -37,6 +37,9 @@ expect "drivers" 0 "$(run drivers)"
 expect "drivers lists SQLite3" 1 "$(grep -c '^SQLite3 .*sqlite' "$work/out")"
 expect "ping" 0 "$(run ping "$url")"
 expect "ping output" 1 "$(grep -c 'round trip' "$work/out")"
+if [ "$backend" = postgresql ]; then
+    expect "ping names the server and its role" 1 "$(grep -c ' on 127.0.0.1:[0-9]* (primary)' "$work/out")"
+fi
 
 run query "$url" "DROP TABLE IF EXISTS cli_t" >/dev/null
 expect "create" 0 "$(run query "$url" "CREATE TABLE cli_t (id INTEGER PRIMARY KEY, name VARCHAR(40))")"
