@@ -26,6 +26,7 @@ static const bench_workload workloads[] = {
     {"checkout + SELECT ? + check-in, lazy_begin", "ops/s", 200 * K, 5 * K, 1, {dal_checkout_select_lazy, NULL, zdb_checkout_select}, NULL, false, false},
     {"request cycle (scope, SELECT ?, end) vs raw re-execute", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle, raw_round_trip, zdb_checkout_select}, NULL, false, false},
     {"request cycle, lazy_begin", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle_lazy, raw_round_trip, zdb_checkout_select}, NULL, false, false},
+    {"request cycle, read-only scope", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle_read_only, raw_round_trip, zdb_checkout_select}, NULL, false, false},
     {"prepared SELECT ? round trip, one session", "ops/s", 300 * K, 5 * K, 1, {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false, false},
     {"bulk insert 100k rows, one transaction", "rows/s", 100 * K, 100 * K, 1, {dal_bulk_insert, raw_bulk_insert, zdb_bulk_insert}, NULL, false, false},
     {"fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, zdb_fetch}, bench_fill_rows, false, false},

@@ -182,17 +182,19 @@ static int one_request(void *arg, dal_error *err)
     return rc;
 }
 
-static double request_cycle(const bench_target *t, size_t n, bool lazy)
+static double request_cycle(const bench_target *t, size_t n, bool lazy, bool read_only)
 {
     dal_error err = DAL_ERROR_INIT;
     char url[700];
     snprintf(url, sizeof url, "%s%s", t->dal_url, lazy ? "?lazy_begin=true" : "");
     check(dal_configure(url, NULL, &err), &err, "configure");
     int64_t i = 0;
-    check(dal_with_scope(one_request, &i, &err), &err, "warm-up");
+    check(read_only ? dal_with_read_only_scope(one_request, &i, &err)
+                    : dal_with_scope(one_request, &i, &err),
+          &err, "warm-up");
     double t0 = bench_now();
     for (i = 0; i < (int64_t)n; i++) {
-        check(dal_scope_begin(&err), &err, "scope");
+        check(read_only ? dal_scope_begin_read_only(&err) : dal_scope_begin(&err), &err, "scope");
         check(one_request(&i, &err), &err, "request");
         dal_scope_end();
     }
@@ -204,13 +206,19 @@ static double request_cycle(const bench_target *t, size_t n, bool lazy)
 double dal_request_cycle(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    return request_cycle(t, n, false);
+    return request_cycle(t, n, false, false);
 }
 
 double dal_request_cycle_lazy(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    return request_cycle(t, n, true);
+    return request_cycle(t, n, true, false);
+}
+
+double dal_request_cycle_read_only(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return request_cycle(t, n, false, true);
 }
 
 double dal_round_trip(const bench_target *t, size_t n, int threads)
