@@ -10,19 +10,6 @@
 #include "engine_internal.h"
 #include "error_internal.h"
 
-double dal__now(void)
-{
-    struct timespec ts;
-    /* Idle and age checks need milliseconds, not nanoseconds: the coarse
-     * clock costs a third of the precise one on every checkout. */
-#ifdef CLOCK_MONOTONIC_COARSE
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-#else
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-#endif
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *context,
                     dal_error *err)
 {
@@ -162,14 +149,14 @@ int dal__conn_reset_settings(dal__conn *c, dal_error *err)
     return rc;
 }
 
-void dal__conn_watch(dal__conn *c, dal__watch *w)
+void dal__conn_watch_slow(dal__conn *c, dal__watch *w)
 {
     /* Without a way to interrupt, a deadline would change nothing. */
-    bool can = c->timeout > 0 && (c->socket >= 0 || c->cancel);
+    bool can = c->socket >= 0 || c->cancel;
     dal__watch_begin(w, can ? c->timeout : 0, c->socket, c->cancel);
 }
 
-bool dal__conn_unwatch(dal__conn *c, dal__watch *w)
+bool dal__conn_unwatch_slow(dal__conn *c, dal__watch *w)
 {
     bool fired = dal__watch_end(w);
     if (fired && c->socket >= 0) c->broken = true; /* its socket is shut down */

@@ -1,10 +1,9 @@
 #include "driver_lock.h"
 
-#include <math.h>
 #include <pthread.h>
-#include <time.h>
 
 #include "alloc.h"
+#include "clock.h"
 
 typedef struct handed_over {
     SQLHDBC dbc;
@@ -18,16 +17,8 @@ static handed_over *queue;
 
 bool dal__driver_lock(double seconds)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double whole = floor(seconds);
-    ts.tv_sec += (time_t)whole;
-    ts.tv_nsec += (long)((seconds - whole) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return pthread_mutex_timedlock(&lock, &ts) == 0;
+    struct timespec until = dal__deadline(CLOCK_REALTIME, seconds);
+    return pthread_mutex_timedlock(&lock, &until) == 0;
 }
 
 static void close_handle(SQLHDBC dbc, bool connected)

@@ -11,6 +11,7 @@
 
 #include "../drivers/dialect.h"
 #include "buf.h"
+#include "clock.h"
 #include "dal/engine.h"
 #include "dal/session.h"
 #include "odbc.h"
@@ -165,7 +166,6 @@ struct dal_engine {
     int npools;
 };
 
-double dal__now(void); /* monotonic seconds */
 
 /* pool.c */
 int dal__pool_init(dal__pool *p, dal_engine *e, bool read_only, const char *connstr, int size,
@@ -187,9 +187,19 @@ int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
 /* Undoes SET statements of the last user and runs the setup statements again. */
 int dal__conn_reset_settings(dal__conn *c, dal_error *err);
 /* Watching calls that talk to the server (watchdog.c), bounded by
- * c->timeout. unwatch returns true when the call was interrupted. */
-void dal__conn_watch(dal__conn *c, dal__watch *w);
-bool dal__conn_unwatch(dal__conn *c, dal__watch *w);
+ * c->timeout. unwatch returns true when the call was interrupted. Inline:
+ * without a timeout they cost a compare on the hot path. */
+void dal__conn_watch_slow(dal__conn *c, dal__watch *w);
+bool dal__conn_unwatch_slow(dal__conn *c, dal__watch *w);
+static inline void dal__conn_watch(dal__conn *c, dal__watch *w)
+{
+    w->deadline = 0;
+    if (c->timeout > 0) dal__conn_watch_slow(c, w);
+}
+static inline bool dal__conn_unwatch(dal__conn *c, dal__watch *w)
+{
+    return w->deadline != 0 && dal__conn_unwatch_slow(c, w);
+}
 /* The error for an interrupted call: DAL_ETIMEOUT, or DAL_EINDOUBT for a
  * commit. A connection whose socket was shut down is marked broken. */
 int dal__conn_timed_out(dal__conn *c, const char *what, bool commit, dal_error *err);

@@ -3,7 +3,6 @@
  * checkout is one lock, a pointer pop and one unlock: no allocation, no
  * system call. */
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -63,20 +62,6 @@ static void remove_waiter(dal__pool *p, dal__waiter *w)
     p->nwaiting--;
 }
 
-static struct timespec deadline_after(double seconds)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double whole = floor(seconds);
-    ts.tv_sec += (time_t)whole;
-    ts.tv_nsec += (long)((seconds - whole) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
 /* With the lock held: waits in line for a connection or a slot. */
 static int wait_in_line(dal__pool *p, dal__conn **c, dal_error *err)
 {
@@ -95,7 +80,7 @@ static int wait_in_line(dal__pool *p, dal__conn **c, dal_error *err)
     p->wait_tail = &w;
     p->nwaiting++;
     STAT_ADD(p, waits);
-    struct timespec deadline = deadline_after(e->pool_timeout);
+    struct timespec deadline = dal__deadline(CLOCK_MONOTONIC, e->pool_timeout);
     while (!w.granted) {
         if (pthread_cond_timedwait(&w.cond, &p->lock, &deadline) == ETIMEDOUT && !w.granted) break;
     }

@@ -9,17 +9,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static dal__watch *watched;
 static bool started;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct timespec as_timespec(double t)
 {
@@ -41,7 +36,7 @@ static void *run(void *arg)
     (void)arg;
     pthread_mutex_lock(&lock);
     for (;;) {
-        double t = now(), earliest = INFINITY;
+        double t = dal__now_precise(), earliest = INFINITY;
         for (dal__watch *w = watched; w; w = w->next) {
             if (w->fired) continue;
             if (w->deadline <= t)
@@ -99,7 +94,7 @@ bool dal__watch_begin(dal__watch *w, double seconds, int socket, SQLHANDLE cance
     w->prev = w->next = NULL;
     w->deadline = 0;
     if (seconds <= 0) return true;
-    w->deadline = now() + seconds;
+    w->deadline = dal__now_precise() + seconds;
     w->socket = socket;
     w->cancel = cancel;
     pthread_mutex_lock(&lock);

@@ -3,12 +3,9 @@
  * falling back to the primary, read-your-writes, host lists with a dead or
  * hung first host. Run by tests/ha/ha_test.sh, one case at a time (one
  * stops the standby). The failover itself is tests/ha/failover_check.c. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,14 +140,10 @@ Test(ha, a_host_list_skips_a_first_host_that_is_down_or_hangs)
 {
     cr_expect_lt(connect_past("127.0.0.1:1"), 3, "nothing listens: the next host at once");
     /* A listener that accepts and never answers: connect_timeout per host. */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    cr_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 && listen(fd, 8) == 0 &&
-              getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+    int port;
+    int fd = dal_test_silent_listener(&port);
     char hung[64];
-    snprintf(hung, sizeof hung, "127.0.0.1:%d", ntohs(addr.sin_port));
+    snprintf(hung, sizeof hung, "127.0.0.1:%d", port);
     double took = connect_past(hung);
     cr_expect(took >= 0.9 && took < 4, "the hung host cost connect_timeout: %.2fs", took);
     close(fd);

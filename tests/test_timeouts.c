@@ -3,10 +3,7 @@
  * after connect_timeout. The hung-server and partition faults are in
  * tests/hangs. Bounds asserted are generous (3x the timeout): they prove a
  * call gives up, never how fast anything succeeds. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -204,16 +201,10 @@ Test(timeouts, a_commit_past_query_timeout_is_in_doubt)
 
 Test(timeouts, a_listener_that_never_answers_fails_after_connect_timeout)
 {
-    /* The kernel completes the handshake; nobody ever reads or answers. */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    cr_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 && listen(fd, 8) == 0 &&
-              getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+    int port;
+    int fd = dal_test_silent_listener(&port);
     char u[256];
-    snprintf(u, sizeof u, "postgresql://u:pw@127.0.0.1:%d/db?connect_timeout=1",
-             ntohs(addr.sin_port));
+    snprintf(u, sizeof u, "postgresql://u:pw@127.0.0.1:%d/db?connect_timeout=1", port);
     dal_engine *e;
     dal_session *s = NULL;
     dal_error err = DAL_ERROR_INIT;

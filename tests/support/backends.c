@@ -1,8 +1,11 @@
 #include "backends.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 const char *dal_test_tmpdir(void)
@@ -60,4 +63,16 @@ int64_t dal_test_scalar(dal_session *s, const char *sql)
     cr_assert_eq(rc, DAL_OK, "%s: %s", sql, err.message);
     dal_result_close(r);
     return v;
+}
+
+int dal_test_silent_listener(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+              listen(fd, 8) == 0 && getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+    *port = ntohs(addr.sin_port);
+    return fd;
 }

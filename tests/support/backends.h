@@ -29,6 +29,10 @@ const char *dal_test_tmpdir(void);
 #define DAL_OK_OR_FAIL(rc, err)                                                                    \
     cr_assert_eq((rc), DAL_OK, "%s: %s [%s]", dal_code_name(rc), (err).message, (err).sqlstate)
 
+/* A socket listening on 127.0.0.1 that accepts (the kernel completes the
+ * handshake) and never answers: a hung server. Returns the fd (close it);
+ * *port receives its port. */
+int dal_test_silent_listener(int *port);
 /* Opens an engine + session on url, failing the test on error. */
 void dal_test_open(const char *url, dal_engine **e, dal_session **s);
 /* Runs sql (no parameters), failing the test on error. */
