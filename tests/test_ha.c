@@ -148,3 +148,22 @@ Test(ha, a_host_list_skips_a_first_host_that_is_down_or_hangs)
     cr_expect(took >= 0.9 && took < 4, "the hung host cost connect_timeout: %.2fs", took);
     close(fd);
 }
+
+Test(ha, a_normal_connection_to_a_read_only_server_is_never_reused)
+{
+    /* A single-host URL that names the standby: what a program sees when
+     * its server turned read-only. */
+    dal_engine *e;
+    dal_session *s;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_engine_create(env("DAL_TEST_STANDBY_URL"), NULL, &e, &err), err);
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    cr_expect_eq(dal_session_exec(s, "CREATE TABLE ha_never (k INTEGER)", NULL, 0, NULL, &err),
+                 DAL_EREADONLY, "%s", err.message);
+    dal_session_close(s);
+    dal_pool_stats st;
+    dal_engine_pool_stats(e, &st);
+    cr_expect_eq(st.discards, 1, "discarded at check-in");
+    cr_expect_eq(st.idle, 0, "not kept for the next session");
+    dal_engine_dispose(e);
+}
