@@ -65,6 +65,12 @@ typedef struct dal__dialect {
     /* The rows the last WITH ... INSERT/UPDATE/DELETE changed, when the
      * driver does not count them itself (NULL: it does). */
     const char *cte_rows_sql;
+    /* The lock between deployers of migrations, taken in each migration's
+     * transaction (NULL: none). A query returning a boolean is a try-lock;
+     * a statement waits itself (DAL_EBUSY when it gave up). Advisory: it
+     * needs no table, so it also guards creating the history. */
+    const char *migration_lock_sql;
+    bool migration_lock_is_advisory;
     /* Makes a connection refuse writes (read-only sessions), and undoes it. */
     const char *read_only_sql;
     const char *read_write_sql;

@@ -202,6 +202,8 @@ const dal__dialect dal__dialect_postgresql = {
                   "coalesce(inet_server_port()::text, '') || CASE WHEN pg_is_in_recovery() THEN "
                   "' (standby)' ELSE ' (primary)' END",
     .reset_sql = "RESET ALL",
+    .migration_lock_sql = "SELECT pg_try_advisory_xact_lock(8243106175)", /* "dal migrate" */
+    .migration_lock_is_advisory = true,
     .read_only_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
     .read_write_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_BLOCK_FETCH |

@@ -52,6 +52,8 @@ const dal__dialect dal__dialect_sqlite = {
     .setup_sql = NULL,
     .classify = classify,
     .ping_sql = "SELECT 1",
+    /* Any write takes the database's write lock until the transaction ends. */
+    .migration_lock_sql = "DELETE FROM dal_schema_migrations WHERE version < 0",
     .read_only_sql = "PRAGMA query_only = 1",
     .read_write_sql = "PRAGMA query_only = 0",
     .no_transaction_text = "no transaction is active",

@@ -7,6 +7,7 @@
 #include "dal/error.h"
 #include "dal/export.h"
 #include "dal/json.h"
+#include "dal/migrate.h"
 #include "dal/scope.h"
 #include "dal/session.h"
 #include "dal/version.h"

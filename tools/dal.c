@@ -3,11 +3,13 @@
  *   dal drivers                   installed ODBC drivers and the dialect using each
  *   dal ping [URL]                connect, print the DBMS and the round-trip time
  *   dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table]
+ *   dal migrate [--status | --to V] [URL] DIR
  * URL defaults to $DAL_URL, then to sqlite:///dal.db in the working directory.
  * SQL "-" is read from standard input. Parameters are bound as text, never
  * spliced into the SQL. Exit 0 on success, 1 on a database error, 2 on a
  * usage error. */
 #include <dal.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@ static const char usage_text[] =
     "       dal drivers\n"
     "       dal ping [URL]\n"
     "       dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table]\n"
+    "       dal migrate [--status | --to VERSION] [URL] DIR\n"
     "       dal --help | --version\n"
     "URL defaults to $DAL_URL, then to sqlite:///dal.db. SQL '-' reads standard input.\n"
     "Examples: dal query 'select 1 as one'\n"
@@ -190,9 +193,41 @@ static int query(const char *url, const char *sql, char **params, int nparams, o
     return rc ? fail(&err) : 0;
 }
 
+/* Applies what is pending in dir, moves to a version, or prints one JSON
+ * line per migration. */
+static int migrate(const char *url, const char *dir, bool status, int64_t target)
+{
+    dal_error err = DAL_ERROR_INIT;
+    dal_engine *e;
+    if (dal_engine_create(url, NULL, &e, &err)) return fail(&err);
+    int rc;
+    if (status) {
+        dal_migration_status *list;
+        size_t n;
+        rc = dal_migrate_status(e, dir, &list, &n, &err);
+        for (size_t i = 0; !rc && i < n; i++) {
+            json_t *line = json_pack("{sIssss}", "version", (json_int_t)list[i].version, "name",
+                                     list[i].name, "state", dal_migration_state_name(list[i].state));
+            char *text = line ? dal_json_serialize(line, &err) : NULL;
+            if (text) printf("%s\n", text);
+            free(text);
+            json_decref(line);
+        }
+        if (!rc) free(list);
+    } else {
+        size_t ran = 0;
+        rc = dal_migrate_to(e, dir, target, &ran, &err);
+        if (!rc) printf("{\"ran\": %zu}\n", ran);
+    }
+    dal_engine_dispose(e);
+    return rc ? fail(&err) : 0;
+}
+
 int main(int argc, char **argv)
 {
     output_format format = FORMAT_JSONL;
+    bool status = false;
+    int64_t target = DAL_MIGRATE_LATEST;
     char *args[256];
     int n = 0;
     for (int i = 1; i < argc; i++) { /* options anywhere; the rest in order */
@@ -204,6 +239,20 @@ int main(int argc, char **argv)
                 fprintf(stderr, "dal: unknown format '%s' (jsonl, json, csv, table)\n", v);
                 return 2;
             }
+            continue;
+        }
+        if (!strcmp(argv[i], "--status")) {
+            status = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--to")) {
+            char *end;
+            long long v = i + 1 < argc ? strtoll(argv[++i], &end, 10) : -1;
+            if (v < 0 || *end) {
+                fprintf(stderr, "dal: --to needs a version (0 or more)\n");
+                return 2;
+            }
+            target = v;
             continue;
         }
         if (n == (int)(sizeof args / sizeof args[0])) return usage(stderr, 2);
@@ -220,5 +269,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "ping") && n == first) return ping(url);
     if (!strcmp(cmd, "query") && n > first)
         return query(url, args[first], args + first + 1, n - first - 1, format);
+    if (!strcmp(cmd, "migrate") && n == first + 1) return migrate(url, args[first], status, target);
     return usage(stderr, 2);
 }
