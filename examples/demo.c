@@ -15,19 +15,13 @@ static const struct {
     {"matcha \xe6\x8a\xb9\xe8\x8c\xb6", 3.40, "{\"hot\": true, \"origin\": \"Uji\"}"},
 };
 
-/* Runs inside a scope: creates the table and stores the rows. */
+/* Runs inside a scope: stores the rows (the table comes from migrations). */
 static int store(void *arg, dal_error *err)
 {
     (void)arg;
     dal_session *s;
     int rc = dal_scoped_session(&s, err);
-    if (!rc) rc = dal_session_exec(s, "DROP TABLE IF EXISTS products", NULL, 0, NULL, err);
-    if (!rc)
-        rc = dal_session_exec(
-            s,
-            "CREATE TABLE products (id INTEGER PRIMARY KEY, name VARCHAR(64) NOT NULL, "
-            "price DOUBLE PRECISION, tags JSON, added TIMESTAMP)",
-            NULL, 0, NULL, err);
+    if (!rc) rc = dal_session_exec(s, "DELETE FROM products", NULL, 0, NULL, err);
     for (size_t i = 0; !rc && i < sizeof products / sizeof products[0]; i++) {
         json_t *tags = dal_json_deserialize(products[i].tags, err);
         if (!tags) return err->code;
@@ -86,6 +80,12 @@ int main(int argc, char **argv)
     const char *url = argc > 1 ? argv[1] : "sqlite:///demo.db";
     dal_error err = DAL_ERROR_INIT;
     int rc = dal_configure(url, NULL, &err);
+    size_t ran = 0;
+    /* The schema the code expects, as every deployment would get it. */
+    if (!rc)
+        rc = dal_migrate_to(dal_configured_engine(), DAL_EXAMPLE_MIGRATIONS "/demo",
+                            DAL_MIGRATE_LATEST, &ran, &err);
+    if (!rc) printf("migrations: %zu applied now\n", ran);
     if (!rc) rc = dal_with_scope(store, NULL, &err);
     if (!rc) rc = dal_with_scope(show, NULL, &err);
     if (rc) {

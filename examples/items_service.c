@@ -234,23 +234,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     *state = NULL;
 }
 
+/* The schema from migrations (one directory per dialect); --reset takes
+ * them all down first. */
 static int setup_schema(bool reset, dal_error *err)
 {
-    if (dal_scope_begin(err)) return err->code;
-    dal_session *s;
-    int rc = dal_scoped_session(&s, err);
-    bool pg = !strcmp(dal_engine_dialect(dal_configured_engine()), "postgresql");
-    if (!rc && reset) rc = dal_session_exec(s, "DROP TABLE IF EXISTS items", NULL, 0, NULL, err);
-    if (!rc)
-        rc = dal_session_exec(
-            s,
-            pg ? "CREATE TABLE IF NOT EXISTS items (id BIGSERIAL PRIMARY KEY, doc JSONB NOT NULL)"
-               : "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                 "doc JSON NOT NULL)",
-            NULL, 0, NULL, err);
-    if (!rc) rc = dal_session_commit(s, err);
-    dal_scope_end();
-    return rc;
+    dal_engine *e = dal_configured_engine();
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/items/%s", DAL_EXAMPLE_MIGRATIONS, dal_engine_dialect(e));
+    int rc = reset ? dal_migrate_to(e, dir, 0, NULL, err) : DAL_OK;
+    return rc ? rc : dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, NULL, err);
 }
 
 int main(int argc, char **argv)

@@ -79,6 +79,36 @@ expect "failed commit message" 1 "$(grep -c '^dal: ECONSTRAINT: ' "$work/err")"
 expect "failed commit kept nothing" 0 "$(run query "$url" "SELECT COUNT(*) AS n FROM cli_child")"
 expect "failed commit count" '{"n":0}' "$(cat "$work/out")"
 
+# Migrations: status, up, down, and the exit codes.
+mig=$work/migrations
+mkdir -p "$mig"
+# a database of their own (other tests migrate the shared one)
+if [ "$backend" = postgresql ]; then
+    run query "$url" "DROP SCHEMA IF EXISTS cli_mig CASCADE" >/dev/null
+    run query "$url" "CREATE SCHEMA cli_mig" >/dev/null
+    mig_url="$url?options=-c%20search_path%3Dcli_mig"
+else
+    mig_url="sqlite:///$work/cli_mig.db"
+fi
+printf 'CREATE TABLE cli_mig (k INTEGER);\nINSERT INTO cli_mig VALUES (1);\n' >"$mig/1_first.sql"
+printf 'DROP TABLE cli_mig;\n' >"$mig/1_first.down.sql"
+expect "migrate --status" 0 "$(run migrate --status "$mig_url" "$mig")"
+expect "status pending" '{"version":1,"name":"first","state":"pending"}' "$(cat "$work/out")"
+expect "migrate" 0 "$(run migrate "$mig_url" "$mig")"
+expect "migrate ran" '{"ran": 1}' "$(cat "$work/out")"
+expect "status applied" '{"version":1,"name":"first","state":"applied"}' "$(run migrate --status "$mig_url" "$mig" >/dev/null; cat "$work/out")"
+printf 'SELEC broken;\n' >"$mig/2_broken.sql"
+expect "a failing migration" 1 "$(run migrate "$mig_url" "$mig")"
+expect "names file and line" 1 "$(grep -c '^dal: ESYNTAX: .*2_broken.sql:1:' "$work/err")"
+rm "$mig/2_broken.sql"
+expect "migrate --to 0" 0 "$(run migrate --to 0 "$mig_url" "$mig")"
+expect "down ran" '{"ran": 1}' "$(cat "$work/out")"
+printf 'x' >"$mig/bad name.sql"
+expect "bad file name" 1 "$(run migrate "$mig_url" "$mig")"
+expect "bad name message" 1 "$(grep -c '^dal: EMIGRATE: .*bad name.sql' "$work/err")"
+expect "migrate without a directory" 2 "$(run migrate "$mig_url")"
+expect "--to without a version" 2 "$(run migrate --to "$mig_url" "$mig")"
+
 # The URL defaults to $DAL_URL, then to an SQLite file in the working directory.
 expect "DAL_URL" 0 "$(DAL_URL=$url "$dal" query "SELECT COUNT(*) AS n FROM cli_t" >"$work/out" 2>&1; echo $?)"
 expect "DAL_URL result" '{"n":4}' "$(cat "$work/out")"
