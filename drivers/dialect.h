@@ -103,6 +103,11 @@ void dal__connstr_put_defaults(dal__buf *out, const dal__url *u, const char *con
 void dal__connstr_put_params(dal__buf *out, const dal__url *u, const char *const *defaults);
 /* Server/port/database/user/password under the dialect's key names. */
 void dal__connstr_put_server(dal__buf *out, const dal__url *u, const dal__dialect *d);
+/* The ODBC connection string for u with DRIVER=driver first (when not empty),
+ * for normal sessions or (read_only) for read-only ones; malloc'd (free
+ * with dal__free_secret). */
+int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
+                       dal_error *err);
 /* The generic builder: server keys, then defaults and query keys. */
 void dal__connstr_build(const dal__url *u, const dal__dialect *d, dal__buf *out);
 /* Copies a connection string with the values of PWD and Password replaced

@@ -174,6 +174,20 @@ int dal__conn_timed_out(dal__conn *c, const char *what, bool commit, dal_error *
                           after);
 }
 
+int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
+{
+    if (c->manual == manual) return DAL_OK;
+    SQLRETURN sr = SQLSetConnectAttr(
+        c->dbc, SQL_ATTR_AUTOCOMMIT,
+        (SQLPOINTER)(uintptr_t)(manual ? SQL_AUTOCOMMIT_OFF : SQL_AUTOCOMMIT_ON), 0);
+    if (!DAL__ODBC_OK(sr))
+        return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc,
+                               manual ? "cannot turn autocommit off" : "cannot turn autocommit on",
+                               err);
+    c->manual = manual;
+    return DAL_OK;
+}
+
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err)
 {
     dal__watch w;
@@ -267,19 +281,6 @@ static uint64_t hash_sql(const char *s)
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h;
-}
-
-void dal__stmt_free(dal_stmt *st)
-{
-    if (!st) return;
-    dal__result_free(&st->result);
-    if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);
-    for (SQLSMALLINT i = 0; i < st->nparams; i++)
-        dal__free(st->params[i].text);
-    dal__free(st->params);
-    dal__free(st->sql);
-    dal__free(st->driver_sql);
-    dal__free(st);
 }
 
 static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out, dal_error *err)

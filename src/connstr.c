@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "../drivers/dialect.h"
+#include "error_internal.h"
 
 static bool needs_braces(const char *v)
 {
@@ -137,4 +138,21 @@ void dal__connstr_mask(const char *in, dal__buf *out)
             p++;
         }
     }
+}
+
+int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
+                       dal_error *err)
+{
+    dal__buf b = {0};
+    if (driver && *driver) dal__connstr_put(&b, "DRIVER", driver);
+    if (u->dialect->build_connstr)
+        u->dialect->build_connstr(u, read_only, &b);
+    else
+        dal__connstr_build(u, u->dialect, &b);
+    if (b.failed || !b.data) {
+        dal__buf_free(&b);
+        return dal__error_nomem(err);
+    }
+    *out = b.data;
+    return DAL_OK;
 }

@@ -23,23 +23,6 @@ void dal_engine_options_init(dal_engine_options *o)
     o->read_max_overflow = 10;
 }
 
-int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
-                       dal_error *err)
-{
-    dal__buf b = {0};
-    if (driver && *driver) dal__connstr_put(&b, "DRIVER", driver);
-    if (u->dialect->build_connstr)
-        u->dialect->build_connstr(u, read_only, &b);
-    else
-        dal__connstr_build(u, u->dialect, &b);
-    if (b.failed || !b.data) {
-        dal__buf_free(&b);
-        return dal__error_nomem(err);
-    }
-    *out = b.data;
-    return DAL_OK;
-}
-
 /* The URL's settings win over the options (operators retune without a
  * rebuild); the pools are made with the limits that result. */
 static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_error *err)

@@ -1,6 +1,18 @@
-/* The engine, its pool, pooled connections, sessions and statements: the
- * internal structures shared by engine.c, pool.c, conn.c, session.c, stmt.c
- * and result.c. */
+/* The engine and what it owns, as the library's files share them.
+ *
+ * What owns what: an engine owns its URL, connection strings and two pools
+ * (normal sessions, read-only sessions; one for an in-memory SQLite
+ * database). A pool owns its idle connections and free session objects. A
+ * connection owns its ODBC handle and its statement cache; a statement owns
+ * its bound parameters and its one result. A session borrows a connection
+ * from checkout to check-in; statements and results it uses are the
+ * connection's, lent to it meanwhile.
+ *
+ * Locks, never two at once, never across a network call: a pool's lock
+ * (pool.c); the driver-manager lock around connect and disconnect
+ * (driver_lock.c); the watchdog's list lock (watchdog.c), under which only
+ * shutdown() and SQLCancel run; the configuration rwlock (scope.c), held
+ * for reading across a checkout so the engine outlives it. */
 #ifndef DAL_ENGINE_INTERNAL_H
 #define DAL_ENGINE_INTERNAL_H
 
@@ -181,6 +193,8 @@ void dal__pool_dispose(dal_engine *e); /* frees e now or when the last session r
 
 /* conn.c */
 int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err);
+/* Autocommit off (manual) or on; no driver call when already so. */
+int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 void dal__conn_close(dal__conn *c);
 bool dal__conn_ping(dal__conn *c);
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
@@ -209,11 +223,11 @@ int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error
 int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err);
 /* The cached statement for sql, prepared on a miss (LRU eviction). */
 int dal__conn_statement(dal__conn *c, const char *sql, dal_stmt **out, dal_error *err);
-void dal__stmt_free(dal_stmt *st);
 int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *context,
                     dal_error *err);
 
 /* stmt.c */
+void dal__stmt_free(dal_stmt *st);
 /* Executes st with params; out (may be NULL) receives the open result. */
 int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
                   int64_t *rows_affected, dal_error *err);
@@ -227,7 +241,6 @@ int dal__stmt_reprepare(dal_stmt *st, dal_error *err);
 int64_t dal__stmt_rows_affected(dal_stmt *st, bool no_data);
 
 /* txn.c */
-int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 /* Before a statement runs: begins the transaction unless a lazy session
  * runs a plain read. */
 int dal__txn_before(dal_session *s, bool plain_read, dal_error *err);

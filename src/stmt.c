@@ -151,6 +151,19 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
     return DAL_OK;
 }
 
+void dal__stmt_free(dal_stmt *st)
+{
+    if (!st) return;
+    dal__result_free(&st->result);
+    if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    for (SQLSMALLINT i = 0; i < st->nparams; i++)
+        dal__free(st->params[i].text);
+    dal__free(st->params);
+    dal__free(st->sql);
+    dal__free(st->driver_sql);
+    dal__free(st);
+}
+
 int dal__stmt_reprepare(dal_stmt *st, dal_error *err)
 {
     if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);

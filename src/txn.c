@@ -19,20 +19,6 @@
 #include "engine_internal.h"
 #include "error_internal.h"
 
-int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
-{
-    if (c->manual == manual) return DAL_OK;
-    SQLRETURN sr = SQLSetConnectAttr(
-        c->dbc, SQL_ATTR_AUTOCOMMIT,
-        (SQLPOINTER)(uintptr_t)(manual ? SQL_AUTOCOMMIT_OFF : SQL_AUTOCOMMIT_ON), 0);
-    if (!DAL__ODBC_OK(sr))
-        return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc,
-                               manual ? "cannot turn autocommit off" : "cannot turn autocommit on",
-                               err);
-    c->manual = manual;
-    return DAL_OK;
-}
-
 int dal__txn_check(dal_session *s, dal_error *err)
 {
     if (s->conn->broken)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -235,6 +236,52 @@ static int parse_bool_key(const char *key, const char *v, bool *out, dal_error *
     return DAL_OK;
 }
 
+/* The numeric and boolean keys dal owns: one row each, parsed the same way. */
+typedef enum { KEY_INT, KEY_NUMBER, KEY_BOOL, KEY_PING } key_kind;
+static const struct owned_key {
+    const char *name;
+    key_kind kind;
+    double lo, hi;
+    size_t value, seen; /* offsets in dal__url */
+} owned_keys[] = {
+#define KEY(name, kind, lo, hi, field, seen)                                                       \
+    {name, kind, lo, hi, offsetof(dal__url, field), offsetof(dal__url, seen)}
+    KEY("pool_size", KEY_INT, 1, 10000, pool_size, has_pool_size),
+    KEY("max_overflow", KEY_INT, 0, 10000, max_overflow, has_max_overflow),
+    KEY("pool_timeout", KEY_NUMBER, 0, 1e6, pool_timeout, has_pool_timeout),
+    KEY("pool_recycle", KEY_NUMBER, -1, 1e9, pool_recycle, has_pool_recycle),
+    KEY("pool_pre_ping", KEY_PING, 0.001, 1e6, ping_idle, has_ping_idle),
+    KEY("lazy_begin", KEY_BOOL, 0, 1, lazy_begin, has_lazy_begin),
+    KEY("connect_timeout", KEY_NUMBER, 0.001, 1e6, connect_timeout, has_connect_timeout),
+    KEY("query_timeout", KEY_NUMBER, 0, 1e6, query_timeout, has_query_timeout),
+    KEY("read_pool_size", KEY_INT, 1, 10000, read_pool_size, has_read_pool_size),
+    KEY("read_max_overflow", KEY_INT, 0, 10000, read_max_overflow, has_read_max_overflow),
+#undef KEY
+};
+
+const char *dal__url_owned_key(size_t i)
+{
+    static const char *const others[] = {"driver", "odbc_connect"};
+    size_t n = sizeof owned_keys / sizeof owned_keys[0];
+    if (i < n) return owned_keys[i].name;
+    return i - n < 2 ? others[i - n] : NULL;
+}
+
+static int parse_owned(dal__url *u, const struct owned_key *k, const char *v, dal_error *err)
+{
+    bool *seen = (bool *)((char *)u + k->seen);
+    if (*seen) return dal__error_set(err, DAL_EURL, "query key %s given twice", k->name);
+    *seen = true;
+    void *field = (char *)u + k->value;
+    switch (k->kind) {
+    case KEY_INT: return parse_int(k->name, v, (int)k->lo, (int)k->hi, field, err);
+    case KEY_NUMBER: return parse_number(k->name, v, k->lo, k->hi, field, err);
+    case KEY_BOOL: return parse_bool_key(k->name, v, field, err);
+    case KEY_PING: return parse_ping(v, field, err);
+    }
+    return DAL_OK;
+}
+
 static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, dal_error *err)
 {
     *owned = true;
@@ -246,43 +293,7 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
         u->driver = v;
         return DAL_OK;
     }
-    int rc;
-    bool *seen = !strcasecmp(k, "pool_size")       ? &u->has_pool_size
-                 : !strcasecmp(k, "max_overflow")  ? &u->has_max_overflow
-                 : !strcasecmp(k, "pool_timeout")  ? &u->has_pool_timeout
-                 : !strcasecmp(k, "pool_recycle")  ? &u->has_pool_recycle
-                 : !strcasecmp(k, "pool_pre_ping") ? &u->has_ping_idle
-                 : !strcasecmp(k, "lazy_begin")    ? &u->has_lazy_begin
-                 : !strcasecmp(k, "connect_timeout") ? &u->has_connect_timeout
-                 : !strcasecmp(k, "query_timeout")   ? &u->has_query_timeout
-                 : !strcasecmp(k, "read_pool_size")  ? &u->has_read_pool_size
-                 : !strcasecmp(k, "read_max_overflow") ? &u->has_read_max_overflow
-                                                   : NULL;
-    if (seen && *seen) {
-        dal__free(v);
-        return dal__error_set(err, DAL_EURL, "query key %s given twice", k);
-    }
-    if (!strcasecmp(k, "pool_size"))
-        rc = parse_int(k, v, 1, 10000, &u->pool_size, err), u->has_pool_size = true;
-    else if (!strcasecmp(k, "max_overflow"))
-        rc = parse_int(k, v, 0, 10000, &u->max_overflow, err), u->has_max_overflow = true;
-    else if (!strcasecmp(k, "pool_timeout"))
-        rc = parse_number(k, v, 0, 1e6, &u->pool_timeout, err), u->has_pool_timeout = true;
-    else if (!strcasecmp(k, "pool_recycle"))
-        rc = parse_number(k, v, -1, 1e9, &u->pool_recycle, err), u->has_pool_recycle = true;
-    else if (!strcasecmp(k, "pool_pre_ping"))
-        rc = parse_ping(v, &u->ping_idle, err), u->has_ping_idle = true;
-    else if (!strcasecmp(k, "lazy_begin"))
-        rc = parse_bool_key(k, v, &u->lazy_begin, err), u->has_lazy_begin = true;
-    else if (!strcasecmp(k, "connect_timeout"))
-        rc = parse_number(k, v, 0.001, 1e6, &u->connect_timeout, err), u->has_connect_timeout = true;
-    else if (!strcasecmp(k, "read_pool_size"))
-        rc = parse_int(k, v, 1, 10000, &u->read_pool_size, err), u->has_read_pool_size = true;
-    else if (!strcasecmp(k, "read_max_overflow"))
-        rc = parse_int(k, v, 0, 10000, &u->read_max_overflow, err), u->has_read_max_overflow = true;
-    else if (!strcasecmp(k, "query_timeout"))
-        rc = parse_number(k, v, 0, 1e6, &u->query_timeout, err), u->has_query_timeout = true;
-    else if (!strcasecmp(k, "odbc_connect") && u->dialect == &dal__dialect_odbc) {
+    if (!strcasecmp(k, "odbc_connect") && u->dialect == &dal__dialect_odbc) {
         u->odbc_connect = v;
         int bad = dal__connstr_check(v);
         if (bad) /* never echoed: it may hold a password */
@@ -291,12 +302,15 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
                                   "brace, or no key); values with ; { } go in {...} with } doubled",
                                   bad);
         return DAL_OK;
-    } else {
-        *owned = false;
-        return DAL_OK;
     }
-    dal__free(v);
-    return rc;
+    for (size_t i = 0; i < sizeof owned_keys / sizeof owned_keys[0]; i++) {
+        if (strcasecmp(k, owned_keys[i].name) != 0) continue;
+        int rc = parse_owned(u, &owned_keys[i], v, err);
+        dal__free(v);
+        return rc;
+    }
+    *owned = false;
+    return DAL_OK;
 }
 
 static int parse_query(span s, dal__url *u, dal_error *err)

@@ -48,8 +48,8 @@ typedef struct dal__url {
 } dal__url;
 
 int dal__url_parse(const char *text, dal__url *out, dal_error *err);
-/* url_keys.c: the query keys dal owns (NULL-terminated). */
-extern const char *const dal__url_owned_keys[];
+/* The i-th query key dal owns, or NULL past the last. */
+const char *dal__url_owned_key(size_t i);
 /* True when the dialect routes key itself (PostgreSQL: libpq's keys). */
 bool dal__url_key_is_native(const struct dal__dialect *d, const char *key);
 /* DAL_EURL, naming the closest known key, for a key in dal's spelling
@@ -58,10 +58,4 @@ int dal__url_check_key(const struct dal__dialect *d, const char *key, dal_error 
 void dal__url_free(dal__url *url);
 /* The pass-through parameter called key (case-insensitive), or NULL. */
 const char *dal__url_param_get(const dal__url *url, const char *key);
-/* The ODBC connection string for u with DRIVER=driver first (when not empty),
- * for normal sessions or (read_only) for read-only ones; malloc'd (free
- * with dal__free_secret). */
-int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
-                       dal_error *err);
-
 #endif

@@ -10,11 +10,6 @@
 #include "error_internal.h"
 #include "url.h"
 
-const char *const dal__url_owned_keys[] = {
-    "driver",       "pool_size",       "max_overflow",  "pool_timeout",
-    "pool_recycle", "pool_pre_ping",   "lazy_begin",    "connect_timeout",
-    "query_timeout", "odbc_connect",   "read_pool_size", "read_max_overflow", NULL};
-
 bool dal__url_key_is_native(const dal__dialect *d, const char *key)
 {
     for (const char *const *k = d->native_keys; k && *k; k++)
@@ -67,8 +62,8 @@ int dal__url_check_key(const dal__dialect *d, const char *key, dal_error *err)
     if (!looks_like_dal_key(key) || dal__url_key_is_native(d, key)) return DAL_OK;
     const char *best = NULL;
     size_t best_distance = (size_t)-1;
-    for (const char *const *k = dal__url_owned_keys; *k; k++)
-        consider(key, *k, &best, &best_distance);
+    for (size_t i = 0; dal__url_owned_key(i); i++)
+        consider(key, dal__url_owned_key(i), &best, &best_distance);
     for (const char *const *k = d->native_keys; k && *k; k++)
         consider(key, *k, &best, &best_distance);
     if (best && best_distance <= strlen(key) / 2)

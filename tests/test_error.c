@@ -1,5 +1,6 @@
 /* Error codes, names, texts and the first-error-wins rule. */
 #include <criterion/criterion.h>
+#include <dal/version.h>
 #include <string.h>
 
 #include "error_internal.h"
@@ -53,4 +54,11 @@ Test(error, long_messages_are_cut_not_overflowed)
     dal_error err = DAL_ERROR_INIT;
     dal__error_set(&err, DAL_EODBC, "%s", big);
     cr_expect_eq(strlen(err.message), sizeof err.message - 1);
+}
+
+Test(error, the_running_version_is_the_headers)
+{
+    cr_expect_eq(dal_version(), DAL_VERSION_NUMBER);
+    cr_expect_eq(dal_version(), DAL_VERSION_MAJOR * 10000 + DAL_VERSION_MINOR * 100 + DAL_VERSION_PATCH);
+    cr_expect_str_eq(dal_version_string(), DAL_VERSION_STRING);
 }
