@@ -4,6 +4,7 @@
  *   GET    /items        -> 200 [{"id": N, "doc": ...}, ...]
  *   DELETE /items/{id}   -> 204 or 404
  *   GET    /stats        -> the pool's numbers
+ *   GET    /metrics      -> the same in Prometheus text format
  * Every request runs inside dal_with_scope(); handlers only ever call
  * dal_scoped_session(). Usage:
  *   items_service [--db URL] [--port N] [--threads N] [--reset]
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "prometheus.h"
 
 #define MAX_BODY (1u << 20)
 
@@ -170,6 +173,18 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned status, jso
     return ret;
 }
 
+static enum MHD_Result send_metrics(struct MHD_Connection *c)
+{
+    char *text = prometheus_metrics(dal_configured_engine());
+    if (!text) return send_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, error_json("ENOMEM", "no memory"));
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 typedef struct body {
     char *data;
     size_t len;
@@ -206,6 +221,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (b->too_large)
         return send_reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
                           error_json("ETOOLARGE", "body over 1 MiB"));
+    if (!strcmp(url, "/metrics") && !strcmp(method, "GET")) return send_metrics(c);
     request rq = {method, url, b->data, b->len, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL};
     dal_error err = DAL_ERROR_INIT;
     int rc = dal_with_scope(route, &rq, &err); /* the middleware */

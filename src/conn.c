@@ -21,10 +21,10 @@ int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *con
         DAL__ODBC_OK(SQLGetConnectAttr(c->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL)) &&
         dead == SQL_CD_TRUE)
         code = local.code = DAL_EDISCONNECTED;
-    if (code == DAL_EDISCONNECTED) c->broken = true;
+    if (code == DAL_EDISCONNECTED) c->broken = true, c->discard_reason = "dead";
     /* A server that turned read-only (a standby) never serves normal sessions. */
     if (code == DAL_EREADONLY && !c->read_only_now && (e->dialect->caps & DAL__CAP_SERVER_ROLES))
-        c->broken = true;
+        c->broken = true, c->discard_reason = "read-only server";
     return dal__error_copy(err, &local);
 }
 
@@ -43,7 +43,7 @@ static int run_setup(dal__conn *c, dal_error *err)
     return c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
 }
 
-int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
+static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
 {
     dal_engine *e = p->engine;
     SQLHENV env;
@@ -122,6 +122,25 @@ int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
     return DAL_OK;
 }
 
+int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
+{
+    dal_engine *e = p->engine;
+    double started = dal__now_precise();
+    dal_error local = DAL_ERROR_INIT;
+    int rc = open_connection(p, out, &local);
+    double took = dal__now_precise() - started;
+    dal__stats_add_ns(&p->connect_ns, took);
+    if (e->observed) {
+        char target[300];
+        dal__engine_target(e, target, sizeof target);
+        dal_event ev = {.kind = DAL_EVENT_CONNECT, .read_only = p->read_only, .seconds = took,
+                        .target = target, .rows = -1};
+        dal__event_outcome(&ev, rc, &local);
+        dal__event_emit(e, &ev);
+    }
+    return rc ? dal__error_copy(err, &local) : DAL_OK;
+}
+
 void dal__conn_close(dal__conn *c)
 {
     if (!c) return;
@@ -159,7 +178,8 @@ void dal__conn_watch_slow(dal__conn *c, dal__watch *w)
 bool dal__conn_unwatch_slow(dal__conn *c, dal__watch *w)
 {
     bool fired = dal__watch_end(w);
-    if (fired && c->socket >= 0) c->broken = true; /* its socket is shut down */
+    if (fired && c->socket >= 0) /* its socket is shut down */
+        c->broken = true, c->discard_reason = "timed out";
     return fired;
 }
 

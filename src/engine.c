@@ -54,6 +54,11 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
     e->query_timeout = u->has_query_timeout ? u->query_timeout
                        : opts->query_timeout > 0 ? opts->query_timeout
                                                  : 0;
+    e->on_event = opts->on_event;
+    e->event_ctx = opts->event_ctx;
+    e->event_parameters = opts->event_parameters;
+    e->echo = u->has_echo ? u->echo : opts->echo;
+    e->observed = e->on_event || e->echo;
     /* The engine's one JSON codec: every parameter, getter and row uses it. */
     e->json_serialize = opts->json_serialize ? opts->json_serialize : dal_json_serialize;
     e->json_deserialize = opts->json_deserialize ? opts->json_deserialize : dal_json_deserialize;
@@ -186,6 +191,13 @@ static void pool_stats(dal__pool *p, dal_pool_stats *out)
     out->pings = atomic_load(&p->pings);
     out->prepares = atomic_load(&p->prepares);
     out->cache_hits = atomic_load(&p->hits);
+    out->wait_seconds_total = (double)atomic_load(&p->wait_ns) / 1e9;
+    out->wait_seconds_max = (double)atomic_load(&p->wait_ns_max) / 1e9;
+    out->held_seconds_total = (double)atomic_load(&p->held_ns) / 1e9;
+    out->connect_seconds_total = (double)atomic_load(&p->connect_ns) / 1e9;
+    out->statement_seconds_total = (double)atomic_load(&p->statement_ns) / 1e9;
+    for (size_t b = 0; b < DAL_STATEMENT_BUCKETS; b++)
+        out->statements[b] = atomic_load(&p->statements[b]);
 }
 
 int dal_engine_pool_stats(dal_engine *e, dal_pool_stats *out)

@@ -111,6 +111,8 @@ struct dal__conn {
     bool settings_changed; /* a user ran SET: reset before the next user */
     double timeout;        /* seconds a call may take now (0: no bound) */
     bool read_only_now;    /* refuses writes now: a read pool's, or lent to a read-only session */
+    double checked_out_at; /* dal__now() at checkout: the time held */
+    const char *discard_reason; /* why it must not be reused (see dal_event.reason) */
     int socket;            /* the TCP socket the watchdog shuts down, or -1 */
     SQLHSTMT cancel;       /* a handle the watchdog SQLCancels (SQLite), or NULL */
     dal_stmt **cache;
@@ -157,6 +159,9 @@ struct dal__pool {
     bool disposed;
     bool emptied; /* disposed with nothing out: counted in engine->pools_emptied */
     atomic_uint_fast64_t checkouts, waits, timeouts, connects, discards, pings, prepares, hits;
+    /* Timings in nanoseconds, always on (events.c). */
+    atomic_uint_fast64_t wait_ns, wait_ns_max, held_ns, connect_ns, statement_ns;
+    atomic_uint_fast64_t statements[DAL_STATEMENT_BUCKETS];
 };
 
 struct dal_engine {
@@ -168,6 +173,11 @@ struct dal_engine {
     bool lazy_begin; /* plain SELECTs before the first write run in autocommit */
     double pool_timeout, pool_recycle, ping_idle;
     double connect_timeout, query_timeout; /* seconds; query_timeout 0 = none */
+    void (*on_event)(const dal_event *event, void *ctx);
+    void *event_ctx;
+    bool event_parameters;
+    int echo;      /* 1: statements to stderr; 2: with parameter values */
+    bool observed; /* on_event or echo: events are made (else no cost) */
     char *(*json_serialize)(const struct json_t *value, dal_error *err);
     struct json_t *(*json_deserialize)(const char *text, dal_error *err);
     dal__pool pool;        /* normal sessions */
@@ -272,6 +282,16 @@ void dal__block_bind(dal_result *r);
 void dal__block_unbind(dal_result *r);
 /* The next row of a block-bound result: DAL_ROW, DAL_DONE or an error. */
 int dal__block_next(dal_result *r, dal_error *err);
+
+/* events.c */
+/* Hands ev (engine and pool filled in here) to on_event and echo. Call it
+ * only when e->observed, never under a pool lock. */
+void dal__event_emit(dal_engine *e, dal_event *ev);
+/* A failure's code, SQLSTATE and message into ev (err may be NULL: OK). */
+void dal__event_outcome(dal_event *ev, int code, const dal_error *err);
+/* Counts a statement's duration in the pool's histogram. */
+void dal__stats_statement(dal__pool *p, double seconds);
+void dal__stats_add_ns(atomic_uint_fast64_t *total, double seconds);
 
 /* engine.c */
 void dal__engine_free(dal_engine *e);

@@ -62,10 +62,20 @@ static void remove_waiter(dal__pool *p, dal__waiter *w)
     p->nwaiting--;
 }
 
+static void record_wait(dal__pool *p, double seconds)
+{
+    uint_fast64_t ns = (uint_fast64_t)(seconds * 1e9);
+    atomic_fetch_add_explicit(&p->wait_ns, ns, memory_order_relaxed);
+    uint_fast64_t max = atomic_load_explicit(&p->wait_ns_max, memory_order_relaxed);
+    while (ns > max && !atomic_compare_exchange_weak(&p->wait_ns_max, &max, ns)) {
+    }
+}
+
 /* With the lock held: waits in line for a connection or a slot. */
-static int wait_in_line(dal__pool *p, dal__conn **c, dal_error *err)
+static int wait_in_line(dal__pool *p, dal__conn **c, double *waited, dal_error *err)
 {
     dal_engine *e = p->engine;
+    double started = dal__now_precise();
     dal__waiter w = {.granted = false, .conn = NULL, .next = NULL};
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -85,6 +95,8 @@ static int wait_in_line(dal__pool *p, dal__conn **c, dal_error *err)
         if (pthread_cond_timedwait(&w.cond, &p->lock, &deadline) == ETIMEDOUT && !w.granted) break;
     }
     pthread_cond_destroy(&w.cond);
+    *waited = dal__now_precise() - started;
+    record_wait(p, *waited);
     if (!w.granted) {
         remove_waiter(p, &w);
         STAT_ADD(p, timeouts);
@@ -117,18 +129,28 @@ static void give_back_session(dal__pool *p, dal_session *s)
     p->free_sessions = s;
 }
 
-/* Outside the lock: a connection that is too old or may have died while idle
- * is replaced. Returns false when c was closed (the slot stays ours). */
-static bool still_good(dal__pool *p, dal__conn *c)
+/* Outside the lock: why a connection that is too old or may have died
+ * while idle must be replaced, or NULL when it is good. */
+static const char *not_good(dal__pool *p, dal__conn *c)
 {
     dal_engine *e = p->engine;
     double now = dal__now();
-    if (e->pool_recycle > 0 && now - c->created_at > e->pool_recycle) return false;
+    if (e->pool_recycle > 0 && now - c->created_at > e->pool_recycle) return "too old";
     if (e->ping_idle >= 0 && now - c->last_used >= e->ping_idle) {
         STAT_ADD(p, pings);
-        return dal__conn_ping(c);
+        return dal__conn_ping(c) ? NULL : "ping failed";
     }
-    return true;
+    return NULL;
+}
+
+/* Outside the lock, while this thread still counts as out (the engine
+ * cannot be freed meanwhile). */
+static void discarded(dal__pool *p, const char *reason)
+{
+    if (!p->engine->observed) return;
+    dal_event ev = {.kind = DAL_EVENT_DISCARD, .read_only = p->read_only, .reason = reason,
+                    .rows = -1};
+    dal__event_emit(p->engine, &ev);
 }
 
 /* Gives back a slot (and a checked-out count, and the session object)
@@ -145,7 +167,8 @@ static void release_slot(dal__pool *p, dal_session *s)
     pthread_mutex_unlock(&p->lock);
 }
 
-int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal_error *err)
+static int checkout(dal__pool *p, dal__conn **out, dal_session **session, double *waited,
+                    dal_error *err)
 {
     dal_engine *e = p->engine;
     dal__conn *c = NULL;
@@ -165,7 +188,7 @@ int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal
         p->open++;
         p->out++;
     } else {
-        int rc = wait_in_line(p, &c, err);
+        int rc = wait_in_line(p, &c, waited, err);
         if (rc) {
             give_back_session(p, s);
             pthread_mutex_unlock(&p->lock);
@@ -182,9 +205,11 @@ int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal
             release_slot(p, NULL);
         return dal__error_nomem(err);
     }
-    if (c && !still_good(p, c)) {
+    const char *reason = c ? not_good(p, c) : NULL;
+    if (reason) {
         STAT_ADD(p, discards);
         dal__conn_close(c);
+        discarded(p, reason);
         c = NULL;
     }
     if (!c) {
@@ -208,6 +233,21 @@ int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal
     return DAL_OK;
 }
 
+int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal_error *err)
+{
+    double waited = 0;
+    dal_error local = DAL_ERROR_INIT;
+    int rc = checkout(p, out, session, &waited, &local);
+    if (!rc) (*out)->checked_out_at = dal__now();
+    if (p->engine->observed) { /* a disposed pool may free the engine: not after */
+        dal_event ev = {.kind = DAL_EVENT_CHECKOUT, .read_only = p->read_only, .seconds = waited,
+                        .rows = -1};
+        dal__event_outcome(&ev, rc, &local);
+        if (rc != DAL_EMISUSE) dal__event_emit(p->engine, &ev);
+    }
+    return rc ? dal__error_copy(err, &local) : DAL_OK;
+}
+
 /* With the lock held: true once, when a disposed pool has nothing out. */
 static bool now_emptied(dal__pool *p)
 {
@@ -228,6 +268,14 @@ void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard)
     dal_engine *e = p->engine;
     discard = discard || c->broken;
     c->last_used = dal__now();
+    double held = c->last_used - c->checked_out_at;
+    dal__stats_add_ns(&p->held_ns, held > 0 ? held : 0);
+    if (e->observed) { /* this thread still counts as out: e is alive */
+        dal_event ev = {.kind = DAL_EVENT_CHECKIN, .read_only = p->read_only, .seconds = held,
+                        .rows = -1};
+        dal__event_emit(e, &ev);
+        if (discard) discarded(p, c->discard_reason ? c->discard_reason : "reset failed");
+    }
     pthread_mutex_lock(&p->lock);
     give_back_session(p, s);
     /* At most pool_size connections wait idle: the others (overflow) are
@@ -247,13 +295,17 @@ void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard)
         free_if_done(e, emptied);
         return;
     }
-    /* Closed: a broken connection, an overflow one, or a disposed engine. */
-    p->out--;
-    p->open--;
+    /* Closed: a broken connection, an overflow one, or a disposed engine.
+     * This thread counts as out until it has closed it, so the engine
+     * outlives the close and the event. */
+    bool disposed = p->disposed;
     pthread_mutex_unlock(&p->lock);
     if (discard) STAT_ADD(p, discards);
+    if (!discard) discarded(p, disposed ? "disposed" : "overflow");
     dal__conn_close(c);
     pthread_mutex_lock(&p->lock);
+    p->out--;
+    p->open--;
     if (hand_to_waiter(p, NULL)) {
         p->open++;
         p->out++;

@@ -109,8 +109,8 @@ static int bind_one(dal_stmt *st, SQLUSMALLINT i, const dal_value *v, dal_error 
     return DAL_OK;
 }
 
-int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
-                  int64_t *rows_affected, dal_error *err)
+static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
+                         int64_t *rows_affected, dal_error *err)
 {
     if (n != (size_t)st->nparams)
         return dal__error_set(err, DAL_EMISUSE,
@@ -162,6 +162,29 @@ void dal__stmt_free(dal_stmt *st)
     dal__free(st->sql);
     dal__free(st->driver_sql);
     dal__free(st);
+}
+
+/* Times every execution for the pool's histogram; an event when observed. */
+int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
+                  int64_t *rows_affected, dal_error *err)
+{
+    dal__conn *c = st->conn;
+    double started = dal__now_precise();
+    dal_error local = DAL_ERROR_INIT;
+    int64_t rows = -1;
+    bool observed = c->engine->observed; /* rows are counted only when someone looks */
+    int rc = run_statement(st, params, n, out,
+                           rows_affected ? rows_affected : observed ? &rows : NULL, &local);
+    double took = dal__now_precise() - started;
+    dal__stats_statement(c->pool, took);
+    if (observed) {
+        dal_event ev = {.kind = DAL_EVENT_STATEMENT, .read_only = c->read_only_now, .seconds = took,
+                        .sql = st->sql, .rows = out ? -1 : rows_affected ? *rows_affected : rows,
+                        .params = params, .nparams = n};
+        dal__event_outcome(&ev, rc, &local);
+        dal__event_emit(c->engine, &ev);
+    }
+    return rc ? dal__error_copy(err, &local) : DAL_OK;
 }
 
 int dal__stmt_reprepare(dal_stmt *st, dal_error *err)

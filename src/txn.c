@@ -69,7 +69,17 @@ int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
 int dal__txn_end(dal_session *s, bool commit, dal_error *err)
 {
     if (!s->in_txn) return DAL_OK; /* nothing ran: nothing to end, no round trip */
-    int rc = dal__conn_end_txn(s->conn, commit, err);
+    bool observed = s->engine->observed;
+    double started = observed ? dal__now_precise() : 0;
+    dal_error local = DAL_ERROR_INIT;
+    int rc = dal__conn_end_txn(s->conn, commit, &local);
+    if (observed) {
+        dal_event ev = {.kind = commit ? DAL_EVENT_COMMIT : DAL_EVENT_ROLLBACK,
+                        .seconds = dal__now_precise() - started, .rows = -1};
+        dal__event_outcome(&ev, rc, &local);
+        dal__event_emit(s->engine, &ev);
+    }
+    if (rc) dal__error_copy(err, &local);
     if (!rc || !commit) {
         s->in_txn = false;
         s->aborted = false;

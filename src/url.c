@@ -237,7 +237,7 @@ static int parse_bool_key(const char *key, const char *v, bool *out, dal_error *
 }
 
 /* The numeric and boolean keys dal owns: one row each, parsed the same way. */
-typedef enum { KEY_INT, KEY_NUMBER, KEY_BOOL, KEY_PING } key_kind;
+typedef enum { KEY_INT, KEY_NUMBER, KEY_BOOL, KEY_PING, KEY_ECHO } key_kind;
 static const struct owned_key {
     const char *name;
     key_kind kind;
@@ -256,6 +256,7 @@ static const struct owned_key {
     KEY("query_timeout", KEY_NUMBER, 0, 1e6, query_timeout, has_query_timeout),
     KEY("read_pool_size", KEY_INT, 1, 10000, read_pool_size, has_read_pool_size),
     KEY("read_max_overflow", KEY_INT, 0, 10000, read_max_overflow, has_read_max_overflow),
+    KEY("echo", KEY_ECHO, 0, 2, echo, has_echo),
 #undef KEY
 };
 
@@ -278,6 +279,13 @@ static int parse_owned(dal__url *u, const struct owned_key *k, const char *v, da
     case KEY_NUMBER: return parse_number(k->name, v, k->lo, k->hi, field, err);
     case KEY_BOOL: return parse_bool_key(k->name, v, field, err);
     case KEY_PING: return parse_ping(v, field, err);
+    case KEY_ECHO: { /* true, false or parameters */
+        int flag = parse_flag(v);
+        *(int *)field = !strcasecmp(v, "parameters") ? 2 : flag;
+        if (*(int *)field >= 0) return DAL_OK;
+        return dal__error_set(err, DAL_EURL, "query key echo: '%s' is not true, false or "
+                                             "parameters", v);
+    }
     }
     return DAL_OK;
 }

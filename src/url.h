@@ -41,9 +41,10 @@ typedef struct dal__url {
     char *driver;
     bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle,
         has_lazy_begin, has_connect_timeout, has_query_timeout, has_read_pool_size,
-        has_read_max_overflow;
+        has_read_max_overflow, has_echo;
     bool lazy_begin;
     int pool_size, max_overflow, read_pool_size, read_max_overflow;
+    int echo; /* 0, 1 (true), 2 (parameters) */
     double pool_timeout, pool_recycle, ping_idle, connect_timeout, query_timeout;
 } dal__url;
 

@@ -2,7 +2,7 @@
  *   dal explain [URL]             dialect, ODBC driver, masked connection string
  *   dal drivers                   installed ODBC drivers and the dialect using each
  *   dal ping [URL]                connect, print the DBMS and the round-trip time
- *   dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table]
+ *   dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table] [--echo]
  *   dal migrate [--status | --to V] [URL] DIR
  * URL defaults to $DAL_URL, then to sqlite:///dal.db in the working directory.
  * SQL "-" is read from standard input. Parameters are bound as text, never
@@ -24,7 +24,7 @@ static const char usage_text[] =
     "usage: dal explain [URL]\n"
     "       dal drivers\n"
     "       dal ping [URL]\n"
-    "       dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table]\n"
+    "       dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table] [--echo]\n"
     "       dal migrate [--status | --to VERSION] [URL] DIR\n"
     "       dal --help | --version\n"
     "URL defaults to $DAL_URL, then to sqlite:///dal.db. SQL '-' reads standard input.\n"
@@ -157,8 +157,12 @@ static int copy_to_stdout(FILE *f)
     return ferror(f) || fflush(stdout) != 0 ? -1 : 0;
 }
 
-static int query(const char *url, const char *sql, char **params, int nparams, output_format format)
+static int query(const char *url, const char *sql, char **params, int nparams, output_format format,
+                 bool echo)
 {
+    dal_engine_options opts;
+    dal_engine_options_init(&opts);
+    opts.echo = echo; /* the URL's echo=parameters adds the values */
     char *from_stdin = NULL;
     if (!strcmp(sql, "-") && !(sql = from_stdin = read_stdin()))
         return fprintf(stderr, "dal: cannot read SQL\n"), 1;
@@ -172,7 +176,7 @@ static int query(const char *url, const char *sql, char **params, int nparams, o
     /* Output waits in a temporary file until the commit succeeded: a failed
      * commit leaves nothing on stdout that looks like success. */
     FILE *staged = tmpfile();
-    int rc = staged ? dal_engine_create(url, NULL, &e, &err)
+    int rc = staged ? dal_engine_create(url, &opts, &e, &err)
                     : tool_error(&err, DAL_ENOMEM, "cannot create a temporary file");
     if (!rc) rc = dal_session_open(e, &s, &err);
     if (!rc) rc = dal_session_query(s, sql, values, (size_t)nparams, &r, &err);
@@ -226,7 +230,7 @@ static int migrate(const char *url, const char *dir, bool status, int64_t target
 int main(int argc, char **argv)
 {
     output_format format = FORMAT_JSONL;
-    bool status = false;
+    bool status = false, echo = false;
     int64_t target = DAL_MIGRATE_LATEST;
     char *args[256];
     int n = 0;
@@ -239,6 +243,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "dal: unknown format '%s' (jsonl, json, csv, table)\n", v);
                 return 2;
             }
+            continue;
+        }
+        if (!strcmp(argv[i], "--echo")) {
+            echo = true;
             continue;
         }
         if (!strcmp(argv[i], "--status")) {
@@ -268,7 +276,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "drivers") && n == 1) return drivers();
     if (!strcmp(cmd, "ping") && n == first) return ping(url);
     if (!strcmp(cmd, "query") && n > first)
-        return query(url, args[first], args + first + 1, n - first - 1, format);
+        return query(url, args[first], args + first + 1, n - first - 1, format, echo);
     if (!strcmp(cmd, "migrate") && n == first + 1) return migrate(url, args[first], status, target);
     return usage(stderr, 2);
 }

@@ -14,6 +14,42 @@ DAL_BEGIN_DECLS
 
 typedef struct dal_engine dal_engine;
 struct json_t;
+struct dal_value;
+
+/* What an event reports (see dal_engine_options.on_event). */
+typedef enum dal_event_kind {
+    DAL_EVENT_CONNECT = 1,   /* a connection was opened, or failed to open      */
+    DAL_EVENT_CHECKOUT = 2,  /* a session got a connection, or gave up waiting  */
+    DAL_EVENT_CHECKIN = 3,   /* a session gave its connection back              */
+    DAL_EVENT_DISCARD = 4,   /* a connection was closed, for a reason           */
+    DAL_EVENT_STATEMENT = 5, /* a statement ran (executed; rows fetched later)  */
+    DAL_EVENT_COMMIT = 6,    /* a transaction was committed, or failed to       */
+    DAL_EVENT_ROLLBACK = 7,  /* a transaction was rolled back                   */
+} dal_event_kind;
+
+/* One event. Every pointer is borrowed for the call only: copy what you keep.
+ * No field ever holds a password. */
+typedef struct dal_event {
+    dal_event_kind kind;
+    dal_engine *engine;
+    bool read_only;   /* from the read-only pool                                  */
+    double seconds;   /* CONNECT: connecting; CHECKOUT: waiting for a connection
+                         (0 when one was free); CHECKIN: time the session held
+                         it (millisecond clock); STATEMENT, COMMIT, ROLLBACK:
+                         the call; DISCARD: 0                                      */
+    int code;         /* DAL_OK, or the failure's code                             */
+    const char *sqlstate; /* "" or the failure's SQLSTATE                          */
+    const char *message;  /* "" or the failure's message                           */
+    const char *target;   /* CONNECT: "postgresql://user@host:port/db" or the
+                             SQLite file; else NULL                                */
+    const char *sql;      /* STATEMENT: its text; else NULL                        */
+    int64_t rows;         /* STATEMENT: rows changed, -1 when unknown or a query   */
+    const char *reason;   /* DISCARD: "dead", "timed out", "read-only server",
+                             "reset failed", "too old", "ping failed", "overflow",
+                             "disposed"; else NULL                                 */
+    const struct dal_value *params; /* STATEMENT with event_parameters: its values */
+    size_t nparams;
+} dal_event;
 
 /* Options a program sets in code. The URL's query keys (pool_size=...) win over
  * these, so operators can tune a deployment without a rebuild. */
@@ -45,6 +81,17 @@ typedef struct dal_engine_options {
      * and extra ones under load (10). */
     int read_pool_size;
     int read_max_overflow;
+    /* Called for every event (connect, checkout, check-in, discard,
+     * statement, commit, rollback) on the thread that did the work, never
+     * under a pool lock, with event_ctx. NULL (the default): no events and no
+     * cost. It must not call back into the same session. */
+    void (*on_event)(const dal_event *event, void *ctx);
+    void *event_ctx;
+    /* Also hand statements' parameter values to on_event (false). */
+    bool event_parameters;
+    /* Log statements, commits and rollbacks to stderr with their duration and
+     * outcome: 1 (URL echo=true), 2 with parameter values (echo=parameters). */
+    int echo;
 } dal_engine_options;
 
 /* Fills o with the defaults above. */
@@ -87,7 +134,20 @@ typedef struct dal_pool_stats {
     uint64_t pings;      /* liveness checks before reuse                   */
     uint64_t prepares;   /* statements prepared (cache misses)             */
     uint64_t cache_hits; /* statements reused from the per-connection cache */
+    double wait_seconds_total;    /* time checkouts spent waiting               */
+    double wait_seconds_max;      /* the longest wait                           */
+    double held_seconds_total;    /* time sessions held connections (ms clock)  */
+    double connect_seconds_total; /* time spent opening connections             */
+    /* Statements executed, by duration: <= 100 us, 1 ms, 10 ms, 100 ms, 1 s,
+     * 10 s, and longer (DAL_STATEMENT_BUCKET_LIMITS); and their total time. */
+    uint64_t statements[7];
+    double statement_seconds_total;
 } dal_pool_stats;
+
+/* The upper bounds of dal_pool_stats.statements' buckets, in seconds (the
+ * last is INFINITY). */
+#define DAL_STATEMENT_BUCKETS 7
+DAL_EXPORT const double *dal_statement_bucket_limits(void);
 
 DAL_EXPORT int dal_engine_pool_stats(dal_engine *engine, dal_pool_stats *out);
 /* The same for the pool of read-only sessions (for an in-memory SQLite

@@ -79,6 +79,15 @@ expect "failed commit message" 1 "$(grep -c '^dal: ECONSTRAINT: ' "$work/err")"
 expect "failed commit kept nothing" 0 "$(run query "$url" "SELECT COUNT(*) AS n FROM cli_child")"
 expect "failed commit count" '{"n":0}' "$(cat "$work/out")"
 
+# --echo: every statement on stderr, no parameter value unless asked.
+expect "--echo" 0 "$(run query "$url" "SELECT ? AS v" 'Secr3tValue' --echo)"
+expect "echo line" 1 "$(grep -c '^dal: [0-9.]* ms OK: SELECT ? AS v$' "$work/err")"
+expect "echo hides values" 0 "$(grep -c Secr3tValue "$work/err")"
+expect "echo hides the password" 0 "$(grep -c dal_test_pw "$work/err")"
+sep='?'; case $url in *\?*) sep='&' ;; esac
+expect "echo=parameters" 0 "$(run query "$url${sep}echo=parameters" "SELECT ? AS v" 'ShowMe')"
+expect "echo shows values when asked" 1 "$(grep -c "params: 'ShowMe'" "$work/err")"
+
 # Migrations: status, up, down, and the exit codes.
 mig=$work/migrations
 mkdir -p "$mig"

@@ -55,5 +55,17 @@ expect "all stored" 501 "$(grep -o '"id":' "$work/body" | wc -l)"
 req "$base/stats" >/dev/null
 expect "no session left out" 1 "$(grep -c '"checked_out":0' "$work/body")"
 
+# Prometheus metrics, named after OpenTelemetry's database-client conventions.
+expect "GET /metrics" 200 "$(req "$base/metrics")"
+expect "used connections" 1 "$(grep -c '^db_client_connection_count{pool="normal",state="used"} 0$' "$work/body")"
+expect "idle connections" 1 "$(grep -c '^db_client_connection_count{pool="normal",state="idle"} [1-9]' "$work/body")"
+expect "pending requests" 1 "$(grep -c '^db_client_connection_pending_requests{pool="normal"} 0$' "$work/body")"
+expect "timeouts" 1 "$(grep -c '^db_client_connection_timeouts_total{pool="normal"} 0$' "$work/body")"
+ops=$(sed -n 's/^db_client_operation_duration_seconds_count{pool="normal"} //p' "$work/body")
+inf=$(sed -n 's/^db_client_operation_duration_seconds_bucket{pool="normal",le="+Inf"} //p' "$work/body")
+expect "every statement counted (500 inserts and more)" 1 "$([ "${ops:-0}" -ge 500 ] && echo 1 || echo 0)"
+expect "histogram +Inf bucket is the count" "$ops" "$inf"
+expect "wait time" 1 "$(grep -c '^db_client_connection_wait_time_seconds_sum{pool="normal"} [0-9.]*$' "$work/body")"
+
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
 echo "all passed ($backend)"
