@@ -25,6 +25,7 @@ static const bench_workload workloads[] = {
     {"checkout + prepared SELECT ? + check-in", "ops/s", 200 * K, 5 * K, 1, {dal_checkout_select, NULL, zdb_checkout_select}, NULL, false, false},
     {"checkout + SELECT ? + check-in, lazy_begin", "ops/s", 200 * K, 5 * K, 1, {dal_checkout_select_lazy, NULL, zdb_checkout_select}, NULL, false, false},
     {"request cycle (scope, SELECT ?, end) vs raw re-execute", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle, raw_round_trip, zdb_checkout_select}, NULL, false, false},
+    {"request cycle, an empty on_event callback", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle_observed, dal_request_cycle, NULL}, NULL, false, false},
     {"request cycle, lazy_begin", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle_lazy, raw_round_trip, zdb_checkout_select}, NULL, false, false},
     {"request cycle, read-only scope", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle_read_only, raw_round_trip, zdb_checkout_select}, NULL, false, false},
     {"prepared SELECT ? round trip, one session", "ops/s", 300 * K, 5 * K, 1, {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false, false},
