@@ -147,13 +147,13 @@ void dal__conn_close(dal__conn *c)
     for (int i = 0; i < c->ncache; i++)
         dal__stmt_free(c->cache[i]);
     dal__free(c->cache);
-    if (c->cancel) SQLFreeHandle(SQL_HANDLE_STMT, c->cancel);
     if (!c->broken && c->manual) {
         dal__watch w;
-        dal__conn_watch(c, &w);
+        dal__conn_watch(c, &w); /* may SQLCancel c->cancel: freed only after */
         SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
         dal__conn_unwatch(c, &w);
     }
+    if (c->cancel) SQLFreeHandle(SQL_HANDLE_STMT, c->cancel);
     dal__driver_disconnect(c->dbc, true);
     dal__free(c);
 }
