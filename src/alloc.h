@@ -19,6 +19,6 @@ void dal__free_secret(char *s);
 
 /* Test hook: the (n+1)th allocation from now fails; n < 0 turns it off.
  * Returns how many allocations happened since the last call. */
-DAL_EXPORT long dal__alloc_fail_after(long n);
+long dal__alloc_fail_after(long n); /* tests link the objects, not the shared library */
 
 #endif
