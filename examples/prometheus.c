@@ -31,6 +31,14 @@ static void add(text *t, const char *fmt, ...)
     }
 }
 
+/* A summary without quantiles: its _sum and _count. */
+static void summary(text *t, const char *metric, const char *pool, double sum,
+                    unsigned long long count)
+{
+    add(t, "%s_sum{pool=\"%s\"} %.6f\n", metric, pool, sum);
+    add(t, "%s_count{pool=\"%s\"} %llu\n", metric, pool, count);
+}
+
 static void pool(text *t, const char *name, const dal_pool_stats *st)
 {
     const char *p = name;
@@ -40,19 +48,11 @@ static void pool(text *t, const char *name, const dal_pool_stats *st)
     add(t, "db_client_connection_pending_requests{pool=\"%s\"} %d\n", p, st->waiting);
     add(t, "db_client_connection_timeouts_total{pool=\"%s\"} %llu\n", p,
         (unsigned long long)st->timeouts);
-    add(t, "db_client_connection_wait_time_seconds_sum{pool=\"%s\"} %.6f\n", p,
-        st->wait_seconds_total);
-    add(t, "db_client_connection_wait_time_seconds_count{pool=\"%s\"} %llu\n", p,
-        (unsigned long long)st->waits);
+    summary(t, "db_client_connection_wait_time_seconds", p, st->wait_seconds_total, st->waits);
     add(t, "db_client_connection_wait_time_seconds_max{pool=\"%s\"} %.6f\n", p, st->wait_seconds_max);
-    add(t, "db_client_connection_use_time_seconds_sum{pool=\"%s\"} %.6f\n", p,
-        st->held_seconds_total);
-    add(t, "db_client_connection_use_time_seconds_count{pool=\"%s\"} %llu\n", p,
-        (unsigned long long)st->checkouts);
-    add(t, "db_client_connection_create_time_seconds_sum{pool=\"%s\"} %.6f\n", p,
-        st->connect_seconds_total);
-    add(t, "db_client_connection_create_time_seconds_count{pool=\"%s\"} %llu\n", p,
-        (unsigned long long)st->connects);
+    summary(t, "db_client_connection_use_time_seconds", p, st->held_seconds_total, st->checkouts);
+    summary(t, "db_client_connection_create_time_seconds", p, st->connect_seconds_total,
+            st->connects);
     const double *limits = dal_statement_bucket_limits();
     unsigned long long cumulative = 0;
     for (int b = 0; b < DAL_STATEMENT_BUCKETS; b++) {

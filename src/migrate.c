@@ -234,8 +234,13 @@ static int lock_and_look(dal_session *s, int64_t version, bool *present, dal_err
     rc = dal_session_query(s, "SELECT COUNT(*) FROM dal_schema_migrations WHERE version = ?", &v,
                            1, &r, err);
     int64_t n = 0;
-    if (!rc) rc = dal_result_next(r, err) == DAL_ROW ? dal_result_int64(r, 0, &n, err) : DAL_EODBC;
-    if (!rc) dal_result_close(r);
+    if (!rc) {
+        int next = dal_result_next(r, err);
+        rc = next == DAL_ROW    ? dal_result_int64(r, 0, &n, err)
+             : next == DAL_DONE ? dal__error_set(err, DAL_EODBC, "COUNT(*) returned no row")
+                                : next;
+        dal_result_close(r);
+    }
     *present = n > 0;
     return rc;
 }
