@@ -53,7 +53,8 @@ typedef struct dal__dialect {
     /* Maps a driver error to a dal_code, or returns 0 to classify by SQLSTATE. */
     int (*classify)(const char *sqlstate, long native_code);
     const char *ping_sql;
-    /* One text naming the server that answered and its role (dal ping), or NULL. */
+    /* One row naming the server that answered: host (NULL for a local
+     * socket), port, role ("primary" or "standby"); or NULL. */
     const char *server_sql;
     /* Driver text of a ROLLBACK that found no transaction: the database
      * ended it itself (SQLite on an interrupt) and the driver did not see

@@ -44,6 +44,7 @@ const dal__dialect dal__dialect_mssql = {
     .setup_sql = NULL,
     .classify = classify,
     .ping_sql = "SELECT 1",
+    .default_port = 1433,
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT,
     .max_params = 2100,
     .json_type = "NVARCHAR(MAX)",

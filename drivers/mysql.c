@@ -36,6 +36,7 @@ const dal__dialect dal__dialect_mysql = {
     .setup_sql = NULL,
     .classify = classify,
     .ping_sql = "SELECT 1",
+    .default_port = 3306,
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT,
     .max_params = 65535,
     .json_type = "JSON",

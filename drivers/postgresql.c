@@ -198,9 +198,8 @@ const dal__dialect dal__dialect_postgresql = {
     .setup_sql = setup_sql,
     .classify = classify,
     .ping_sql = "SELECT 1",
-    .server_sql = "SELECT coalesce(host(inet_server_addr()), 'local socket') || ':' || "
-                  "coalesce(inet_server_port()::text, '') || CASE WHEN pg_is_in_recovery() THEN "
-                  "' (standby)' ELSE ' (primary)' END",
+    .server_sql = "SELECT host(inet_server_addr()), inet_server_port(), CASE WHEN "
+                  "pg_is_in_recovery() THEN 'standby' ELSE 'primary' END",
     .reset_sql = "RESET ALL",
     .migration_lock_sql = "SELECT pg_try_advisory_xact_lock(8243106175)", /* "dal migrate" */
     .migration_lock_is_advisory = true,

@@ -7,6 +7,7 @@
 
 #include "../drivers/dialect.h"
 #include "alloc.h"
+#include "dal/engine.h"
 #include "buf.h"
 #include "driver_resolve.h"
 #include "error_internal.h"
@@ -80,4 +81,17 @@ int dal__resolve_driver(const dal__dialect *d, const char *wanted, char **out, d
                           "no ODBC driver for %s is installed (looked for: %s; installed: %s); "
                           "install the Debian package %s",
                           d->name, tried, installed, d->package);
+}
+
+int dal_odbc_drivers(dal_driver_fn fn, void *ctx, dal_error *err)
+{
+    if (!fn) return dal__error_set(err, DAL_EMISUSE, "dal_odbc_drivers: no callback");
+    dal__buf names = {0};
+    int rc = dal__installed_drivers(&names, err);
+    for (size_t i = 0; !rc && i < names.len; i += strlen(names.data + i) + 1) {
+        const dal__dialect *d = dal__dialect_for_driver(names.data + i);
+        if (fn(ctx, names.data + i, d ? d->name : NULL)) break;
+    }
+    dal__buf_free(&names);
+    return rc;
 }

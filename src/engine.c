@@ -155,6 +155,22 @@ int dal_engine_connection_string(const dal_engine *e, char *buf, size_t size, un
     return rc;
 }
 
+size_t dal_engine_host_count(const dal_engine *e)
+{
+    if (!e || !e->dialect->default_port || e->url.odbc_connect) return 0;
+    return e->url.nhosts ? e->url.nhosts : e->url.host != NULL;
+}
+
+const char *dal_engine_host(const dal_engine *e, size_t i, int *port)
+{
+    if (i >= dal_engine_host_count(e)) return NULL;
+    const dal__url *u = &e->url;
+    const char *host = u->nhosts ? u->hosts[i].host : u->host;
+    int given = u->nhosts ? u->hosts[i].port : u->port;
+    if (port) *port = given ? given : e->dialect->default_port;
+    return host;
+}
+
 void dal__engine_target(const dal_engine *e, char *buf, size_t n)
 {
     const dal__url *u = &e->url;

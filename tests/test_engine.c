@@ -233,3 +233,97 @@ Test(engine, libpq_parameters_take_effect)
     cr_expect(strstr(err.message, "SSL"), "%s", err.message);
     dal_engine_dispose(e);
 }
+
+Test(engine, hosts_of_the_url_with_default_ports)
+{
+    dal_engine *e;
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_engine_create("postgresql://u:pw@h1,[::1]:7,h3/db", NULL, &e, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    cr_assert_eq(dal_engine_host_count(e), 3);
+    int port = 0;
+    cr_expect_str_eq(dal_engine_host(e, 0, &port), "h1");
+    cr_expect_eq(port, 5432);
+    cr_expect_str_eq(dal_engine_host(e, 1, &port), "::1");
+    cr_expect_eq(port, 7);
+    cr_expect_str_eq(dal_engine_host(e, 2, NULL), "h3");
+    cr_expect_null(dal_engine_host(e, 3, &port));
+    dal_engine_dispose(e);
+
+    rc = dal_engine_create("postgresql://u@db.example:6000/db", NULL, &e, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    cr_assert_eq(dal_engine_host_count(e), 1);
+    cr_expect_str_eq(dal_engine_host(e, 0, &port), "db.example");
+    cr_expect_eq(port, 6000);
+    dal_engine_dispose(e);
+
+    /* A file database has no server. */
+    rc = dal_engine_create("sqlite:///x.db", NULL, &e, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    cr_expect_eq(dal_engine_host_count(e), 0);
+    cr_expect_null(dal_engine_host(e, 0, &port));
+    dal_engine_dispose(e);
+    cr_expect_eq(dal_engine_host_count(NULL), 0);
+}
+
+static int collect_driver(void *ctx, const char *driver, const char *dialect)
+{
+    if (!strcmp(driver, "SQLite3")) strcpy(ctx, dialect ? dialect : "(none)");
+    return 0;
+}
+
+static int stop_at_first(void *ctx, const char *driver, const char *dialect)
+{
+    (void)driver, (void)dialect;
+    ++*(int *)ctx;
+    return 1;
+}
+
+Test(engine, installed_drivers_with_their_dialects)
+{
+    char sqlite_dialect[32] = "";
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_odbc_drivers(collect_driver, sqlite_dialect, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    cr_expect_str_eq(sqlite_dialect, "sqlite");
+    int calls = 0;
+    cr_expect_eq(dal_odbc_drivers(stop_at_first, &calls, &err), DAL_OK);
+    cr_expect_eq(calls, 1, "a non-zero return stops the listing");
+    cr_expect_eq(dal_odbc_drivers(NULL, NULL, &err), DAL_EMISUSE);
+}
+
+DAL_TEST_BOTH(engine, ping_and_server_info)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_session_ping(s, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    json_t *info = NULL;
+    rc = dal_session_server_info(s, &info, &err);
+    DAL_OK_OR_FAIL(rc, err);
+    const char *product = json_string_value(json_object_get(info, "product"));
+    cr_assert_not_null(product);
+    cr_expect_not_null(json_string_value(json_object_get(info, "version")));
+    if (!strcmp(backend, "postgresql")) {
+        cr_expect_str_eq(product, "PostgreSQL");
+        cr_expect_str_eq(json_string_value(json_object_get(info, "host")), "127.0.0.1");
+        int port = 0;
+        dal_engine_host(e, 0, &port);
+        cr_expect_eq(json_integer_value(json_object_get(info, "port")), port);
+        cr_expect_str_eq(json_string_value(json_object_get(info, "role")), "primary");
+    } else {
+        cr_expect_str_eq(product, "SQLite");
+        cr_expect_null(json_object_get(info, "role"), "SQLite has no server role");
+    }
+    json_decref(info);
+    /* After a failed statement the transaction is aborted: ping says so at once. */
+    cr_expect_neq(dal_session_exec(s, "SELECT * FROM no_such_table", NULL, 0, NULL, &err), DAL_OK);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_session_ping(s, &err), DAL_EABORTED, "%s", err.message);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+    cr_expect_eq(dal_session_ping(NULL, &err), DAL_EMISUSE);
+    cr_expect_eq(dal_session_server_info(NULL, &info, &err), DAL_EMISUSE);
+}

@@ -15,9 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../drivers/dialect.h"
-#include "driver_resolve.h"
-#include "engine_internal.h"
 #include "output.h"
 
 static const char usage_text[] =
@@ -73,25 +70,29 @@ static int explain(const char *url)
            "read-only pool: size %d, overflow %d\n",
            dal_engine_dialect(e), *dal_engine_driver(e) ? dal_engine_driver(e) : "(from the DSN)",
            cs, st.pool_size, st.max_overflow, rst.pool_size, rst.max_overflow);
-    for (size_t i = 0; i < e->url.nhosts; i++)
-        printf("%s%s:%d%s", i ? ", " : "hosts: ", e->url.hosts[i].host,
-               e->url.hosts[i].port ? e->url.hosts[i].port : e->dialect->default_port,
-               i + 1 == e->url.nhosts ? "\n" : "");
+    size_t nhosts = dal_engine_host_count(e);
+    for (size_t i = 0; nhosts > 1 && i < nhosts; i++) {
+        int port;
+        const char *host = dal_engine_host(e, i, &port);
+        printf("%s%s:%d%s", i ? ", " : "hosts: ", host, port, i + 1 == nhosts ? "\n" : "");
+    }
     dal_engine_dispose(e);
+    return 0;
+}
+
+static int print_driver(void *ctx, const char *driver, const char *dialect)
+{
+    ++*(int *)ctx;
+    printf("%-32s %s\n", driver, dialect ? dialect : "(odbc:// with driver=)");
     return 0;
 }
 
 static int drivers(void)
 {
     dal_error err = DAL_ERROR_INIT;
-    dal__buf names = {0};
-    if (dal__installed_drivers(&names, &err)) return fail(&err);
-    if (!names.len) printf("no ODBC drivers installed (see scripts/install-deps)\n");
-    for (size_t i = 0; i < names.len; i += strlen(names.data + i) + 1) {
-        const dal__dialect *d = dal__dialect_for_driver(names.data + i);
-        printf("%-32s %s\n", names.data + i, d ? d->name : "(odbc:// with driver=)");
-    }
-    dal__buf_free(&names);
+    int count = 0;
+    if (dal_odbc_drivers(print_driver, &count, &err)) return fail(&err);
+    if (!count) printf("no ODBC drivers installed (see scripts/install-deps)\n");
     return 0;
 }
 
@@ -107,37 +108,43 @@ static int ping(const char *url)
         return fail(&err);
     }
     double connected = seconds();
-    int rc = dal_session_exec(s, e->dialect->ping_sql, NULL, 0, NULL, &err);
+    int rc = dal_session_ping(s, &err);
     double pinged = seconds();
-    char name[128] = "?", version[128] = "?";
-    SQLGetInfo(s->conn->dbc, SQL_DBMS_NAME, name, sizeof name, NULL);
-    SQLGetInfo(s->conn->dbc, SQL_DBMS_VER, version, sizeof version, NULL);
-    /* Which server answered, and its role (a host list may hold several). */
-    char server[300] = "";
-    dal_result *r = NULL;
-    const char *text;
-    if (!rc && e->dialect->server_sql &&
-        !(rc = dal_session_query(s, e->dialect->server_sql, NULL, 0, &r, &err)) &&
-        dal_result_next(r, &err) == DAL_ROW && !dal_result_text(r, 0, &text, NULL, &err))
-        snprintf(server, sizeof server, " on %s", text);
-    dal_result_close(r);
+    json_t *info = NULL;
+    if (!rc) rc = dal_session_server_info(s, &info, &err);
     dal_session_close(s);
     dal_engine_dispose(e);
     if (rc) return fail(&err);
-    printf("%s %s%s: connected in %.1f ms, round trip %.3f ms\n", name, version, server,
-           (connected - t0) * 1e3, (pinged - connected) * 1e3);
+    /* Which server answered, and its role (a host list may hold several). */
+    const char *product = json_string_value(json_object_get(info, "product"));
+    const char *version = json_string_value(json_object_get(info, "version"));
+    printf("%s %s", product ? product : "?", version ? version : "?");
+    json_t *host = json_object_get(info, "host"), *role = json_object_get(info, "role");
+    if (role) {
+        printf(" on %s", json_is_string(host) ? json_string_value(host) : "local socket");
+        if (json_is_integer(json_object_get(info, "port")))
+            printf(":%lld", (long long)json_integer_value(json_object_get(info, "port")));
+        printf(" (%s)", json_string_value(role));
+    }
+    printf(": connected in %.1f ms, round trip %.3f ms\n", (connected - t0) * 1e3,
+           (pinged - connected) * 1e3);
+    json_decref(info);
     return 0;
 }
 
 static char *read_stdin(void)
 {
-    dal__buf b = {0};
-    char chunk[4096];
+    size_t len = 0, cap = 4096;
+    char *text = malloc(cap);
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-        dal__buf_append(&b, chunk, n);
-    if (!b.data) dal__buf_puts(&b, "");
-    return b.failed ? NULL : b.data;
+    while (text && (n = fread(text + len, 1, cap - len - 1, stdin)) > 0)
+        if ((len += n) + 1 == cap) {
+            char *bigger = realloc(text, cap *= 2);
+            if (!bigger) free(text);
+            text = bigger;
+        }
+    if (text) text[len] = '\0';
+    return text;
 }
 
 static int tool_error(dal_error *err, dal_code code, const char *message)

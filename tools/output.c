@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "json_write.h"
 
 int output_format_parse(const char *name, output_format *out)
 {
@@ -19,27 +17,47 @@ static int write_file(void *ctx, const char *data, size_t n)
     return fwrite(data, 1, n, ctx) == n ? 0 : -1;
 }
 
-/* The current row's cell as text ("" for NULL, base64 for blobs). */
-static int cell(dal_result *r, size_t col, dal__buf *out, dal_error *err)
+/* n bytes as base64 (RFC 4648, padded), in a new string. */
+static char *base64(const unsigned char *p, size_t n)
 {
-    dal__buf_reset(out);
-    if (dal_result_is_null(r, col)) return DAL_OK;
-    if (dal_result_column_type(r, col) == DAL_TYPE_BLOB) {
-        const void *p;
-        size_t n;
-        int rc = dal_result_blob(r, col, &p, &n, err);
-        if (rc) return rc;
-        dal__json_write_base64(out, p, n);
-        memmove(out->data, out->data + 1, out->len - 2); /* drop the JSON quotes */
-        out->len -= 2;
-        out->data[out->len] = '\0';
-        return DAL_OK;
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+    for (size_t i = 0; out && i < n; i += 3) {
+        unsigned long v = (unsigned long)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
+                          (i + 2 < n ? p[i + 2] : 0);
+        *o++ = digits[v >> 18 & 63];
+        *o++ = digits[v >> 12 & 63];
+        *o++ = i + 1 < n ? digits[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? digits[v & 63] : '=';
     }
-    const char *t;
-    size_t n;
-    int rc = dal_result_text(r, col, &t, &n, err);
-    if (!rc) dal__buf_append(out, t, n);
-    return rc;
+    if (out) *o = '\0';
+    return out;
+}
+
+/* The current row's cell as a new string ("" for NULL, base64 for blobs). */
+static int cell(dal_result *r, size_t col, char **out, size_t *len, dal_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    const char *t = "";
+    size_t n = 0;
+    int rc = DAL_OK;
+    if (dal_result_is_null(r, col)) {
+    } else if (dal_result_column_type(r, col) == DAL_TYPE_BLOB) {
+        const void *p;
+        if (!(rc = dal_result_blob(r, col, &p, &n, err)) && !(*out = base64(p, n)))
+            rc = DAL_ENOMEM;
+        if (*out) *len = strlen(*out);
+        return rc;
+    } else {
+        rc = dal_result_text(r, col, &t, &n, err);
+    }
+    if (!rc && (*out = malloc(n + 1))) {
+        memcpy(*out, t, *len = n);
+        (*out)[n] = '\0';
+    }
+    return rc ? rc : *out ? DAL_OK : DAL_ENOMEM;
 }
 
 static void csv_field(FILE *f, const char *s, size_t n)
@@ -65,17 +83,18 @@ static int output_csv(dal_result *r, FILE *f, dal_error *err)
         csv_field(f, name, strlen(name));
     }
     fputs("\r\n", f);
-    dal__buf b = {0};
     int rc, cell_rc = DAL_OK;
     while (!cell_rc && (rc = dal_result_next(r, err)) == DAL_ROW) {
         for (size_t c = 0; c < ncols && !cell_rc; c++) {
+            char *text;
+            size_t len;
             if (c) fputc(',', f);
-            if (!(cell_rc = cell(r, c, &b, err))) csv_field(f, b.data ? b.data : "", b.len);
+            if (!(cell_rc = cell(r, c, &text, &len, err))) csv_field(f, text, len);
+            free(text);
         }
         fputs("\r\n", f);
     }
     if (cell_rc) rc = cell_rc;
-    dal__buf_free(&b);
     return rc == DAL_DONE ? DAL_OK : rc;
 }
 
@@ -95,7 +114,6 @@ static int output_table(dal_result *r, FILE *f, dal_error *err)
     size_t *widths = calloc(ncols ? ncols : 1, sizeof *widths);
     for (size_t c = 0; c < ncols; c++)
         widths[c] = width(dal_result_column_name(r, c));
-    dal__buf b = {0};
     int rc, cell_rc = DAL_OK;
     while (!cell_rc && (rc = dal_result_next(r, err)) == DAL_ROW) {
         if ((nrows + 1) * ncols > cap) {
@@ -103,12 +121,15 @@ static int output_table(dal_result *r, FILE *f, dal_error *err)
             cells = realloc(cells, cap * sizeof *cells);
         }
         for (size_t c = 0; c < ncols; c++) { /* fills the whole row, even after an error */
-            int one = cell(r, c, &b, err);
+            char *text;
+            size_t len;
+            int one = cell(r, c, &text, &len, err);
             if (one && !cell_rc) cell_rc = one;
-            char *text = strdup(one                        ? ""
-                                : dal_result_is_null(r, c) ? "NULL"
-                                : b.data                   ? b.data
-                                                           : "");
+            if (!one && dal_result_is_null(r, c)) {
+                free(text);
+                text = strdup("NULL");
+            }
+            if (!text) text = strdup("");
             cells[nrows * ncols + c] = text;
             if (width(text) > widths[c]) widths[c] = width(text);
         }
@@ -141,7 +162,6 @@ static int output_table(dal_result *r, FILE *f, dal_error *err)
         free(cells[k]);
     free(cells);
     free(widths);
-    dal__buf_free(&b);
     return rc;
 }
 

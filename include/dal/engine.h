@@ -118,6 +118,30 @@ DAL_EXPORT const char *dal_engine_driver(const dal_engine *engine);
 DAL_EXPORT int dal_engine_connection_string(const dal_engine *engine, char *buf, size_t size,
                                             unsigned flags);
 
+/** The number of servers the URL names: 1 for one host, n for a PostgreSQL
+ * host list, 0 for SQLite, a DSN and a raw connection string.
+ * Thread safety: any thread. */
+DAL_EXPORT size_t dal_engine_host_count(const dal_engine *engine);
+
+/** Server i of the URL (0-based, in the URL's order): its host name or
+ * address (borrowed, valid until dal_engine_dispose), and in *port (may be
+ * NULL) its port, the dialect's default when the URL gave none (0 when the
+ * dialect has none). NULL when i >= dal_engine_host_count(engine).
+ * Thread safety: any thread. */
+DAL_EXPORT const char *dal_engine_host(const dal_engine *engine, size_t i, int *port);
+
+/** Called by dal_odbc_drivers for each installed driver: its name in
+ * odbcinst.ini and the dialect dal uses for it (NULL when dal has none: reach
+ * it with an odbc:// URL). Both are borrowed for the call. A non-zero return
+ * stops the listing. */
+typedef int (*dal_driver_fn)(void *ctx, const char *driver, const char *dialect);
+
+/** Lists the ODBC drivers the driver manager knows, in its order, calling
+ * fn(ctx, ...) for each. Returns DAL_OK (also when none is installed), or
+ * DAL_ENOMEM, or DAL_EODBC when the driver manager cannot be asked.
+ * Thread safety: any thread. */
+DAL_EXPORT int dal_odbc_drivers(dal_driver_fn fn, void *ctx, dal_error *err);
+
 typedef struct dal_pool_stats {
     int pool_size; /* limits in force                                */
     int max_overflow;

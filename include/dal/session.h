@@ -154,6 +154,21 @@ DAL_EXPORT int dal_session_set_query_timeout(dal_session *s, double seconds, dal
 DAL_EXPORT const dal_error *dal_session_last_error(const dal_session *s);
 DAL_EXPORT dal_engine *dal_session_engine(const dal_session *s);
 
+/** Asks the server for the dialect's cheapest answer ("SELECT 1"): one round
+ * trip, under the session's query timeout. Inside a transaction it runs in
+ * it (and fails with DAL_EABORTED, without a round trip, after an earlier
+ * failure). Returns DAL_OK or the failure's code (DAL_EDISCONNECTED,
+ * DAL_ETIMEOUT, ...). Thread safety: the session's thread. */
+DAL_EXPORT int dal_session_ping(dal_session *s, dal_error *err);
+
+/** Which server the session talks to, as a new JSON object (*out; release it
+ * with json_decref): "product" and "version" as the driver reports them
+ * (null when it does not), and where the dialect can ask (PostgreSQL) "host"
+ * (null for a local socket), "port" and "role" ("primary" or "standby").
+ * Keys may be added in later versions. The address query runs like
+ * dal_session_ping. Thread safety: the session's thread. */
+DAL_EXPORT int dal_session_server_info(dal_session *s, struct json_t **out, dal_error *err);
+
 /* Inserts nrows rows of ncols values (row-major: values[row * ncols + col])
  * into table(columns...), in batches the backend handles fastest. On failure
  * err names the failed row range; nothing is committed by this call. */
