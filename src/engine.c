@@ -11,6 +11,7 @@
 
 void dal_engine_options_init(dal_engine_options *o)
 {
+    if (!o) return;
     memset(o, 0, sizeof *o);
     o->pool_size = 5;
     o->max_overflow = 10;

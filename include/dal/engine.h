@@ -1,5 +1,7 @@
-/* Engine: a database URL, resolved to an ODBC driver, plus its connection pool.
- * Thread-safe: one engine is shared by all threads of a program. */
+/** @file dal/engine.h
+ * Engine: a database URL, resolved to an ODBC driver, plus its connection
+ * pools. Thread safety: every function here may be called from any thread;
+ * one engine is shared by all threads of a program. */
 #ifndef DAL_ENGINE_H
 #define DAL_ENGINE_H
 
@@ -12,109 +14,125 @@
 
 DAL_BEGIN_DECLS
 
+/** An engine (dal_engine_create): opaque, shared by all threads. */
 typedef struct dal_engine dal_engine;
 struct json_t;
 struct dal_value;
 
-/* What an event reports (see dal_engine_options.on_event). */
+/** What an event reports (see dal_engine_options.on_event). */
 typedef enum dal_event_kind {
-    DAL_EVENT_CONNECT = 1,   /* a connection was opened, or failed to open      */
-    DAL_EVENT_CHECKOUT = 2,  /* a session got a connection, or gave up waiting  */
-    DAL_EVENT_CHECKIN = 3,   /* a session gave its connection back              */
-    DAL_EVENT_DISCARD = 4,   /* a connection was closed, for a reason           */
-    DAL_EVENT_STATEMENT = 5, /* a statement ran (executed; rows fetched later)  */
-    DAL_EVENT_COMMIT = 6,    /* a transaction was committed, or failed to       */
-    DAL_EVENT_ROLLBACK = 7,  /* a transaction was rolled back                   */
+    DAL_EVENT_CONNECT = 1,   /**< a connection was opened, or failed to open      */
+    DAL_EVENT_CHECKOUT = 2,  /**< a session got a connection, or gave up waiting  */
+    DAL_EVENT_CHECKIN = 3,   /**< a session gave its connection back              */
+    DAL_EVENT_DISCARD = 4,   /**< a connection was closed, for a reason           */
+    DAL_EVENT_STATEMENT = 5, /**< a statement ran (executed; rows fetched later)  */
+    DAL_EVENT_COMMIT = 6,    /**< a transaction was committed, or failed to       */
+    DAL_EVENT_ROLLBACK = 7,  /**< a transaction was rolled back                   */
 } dal_event_kind;
 
-/* One event. Every pointer is borrowed for the call only: copy what you keep.
+/** One event. Every pointer is borrowed for the call only: copy what you keep.
  * No field ever holds a password. */
 typedef struct dal_event {
-    dal_event_kind kind;
-    dal_engine *engine;
-    bool read_only;   /* from the read-only pool                                  */
-    double seconds;   /* CONNECT: connecting; CHECKOUT: waiting for a connection
+    dal_event_kind kind; /**< what happened                               */
+    dal_engine *engine;  /**< the engine it happened in                   */
+    bool read_only;   /**< from the read-only pool                                  */
+    double seconds;   /**< CONNECT: connecting; CHECKOUT: waiting for a connection
                          (0 when one was free); CHECKIN: time the session held
                          it (millisecond clock); STATEMENT, COMMIT, ROLLBACK:
                          the call; DISCARD: 0                                      */
-    int code;         /* DAL_OK, or the failure's code                             */
-    const char *sqlstate; /* "" or the failure's SQLSTATE                          */
-    const char *message;  /* "" or the failure's message                           */
-    const char *target;   /* CONNECT: "postgresql://user@host:port/db" or the
+    int code;         /**< DAL_OK, or the failure's code                             */
+    const char *sqlstate; /**< "" or the failure's SQLSTATE                          */
+    const char *message;  /**< "" or the failure's message                           */
+    const char *target;   /**< CONNECT: "postgresql://user@host:port/db" or the
                              SQLite file; else NULL                                */
-    const char *sql;      /* STATEMENT: its text; else NULL                        */
-    int64_t rows;         /* STATEMENT: rows changed, -1 when unknown or a query   */
-    const char *reason;   /* DISCARD: "dead", "timed out", "read-only server",
+    const char *sql;      /**< STATEMENT: its text; else NULL                        */
+    int64_t rows;         /**< STATEMENT: rows changed, -1 when unknown or a query   */
+    const char *reason;   /**< DISCARD: "dead", "timed out", "read-only server",
                              "reset failed", "too old", "ping failed", "overflow",
                              "disposed"; else NULL                                 */
-    const struct dal_value *params; /* STATEMENT with event_parameters: its values */
-    size_t nparams;
+    const struct dal_value *params; /**< STATEMENT with event_parameters: its values */
+    size_t nparams;                 /**< the number of params              */
 } dal_event;
 
-/* Options a program sets in code. The URL's query keys (pool_size=...) win over
- * these, so operators can tune a deployment without a rebuild. */
+/** Options a program sets in code. The URL's query keys (pool_size=...) win over
+ * these, so operators can tune a deployment without a rebuild. Fill it with
+ * dal_engine_options_init first: the struct may grow at its end. */
 typedef struct dal_engine_options {
-    int pool_size;       /* connections kept open (default 5; >= 1)            */
-    int max_overflow;    /* extra connections closed again at check-in (10)    */
-    double pool_timeout; /* seconds a checkout waits for a connection (30)     */
-    double pool_recycle; /* replace connections older than this; < 0 = never  */
-    double ping_idle;    /* ping before reuse when idle longer than this (1 s);
+    int pool_size;       /**< connections kept open (default 5; >= 1)            */
+    int max_overflow;    /**< extra connections closed again at check-in (10)    */
+    double pool_timeout; /**< seconds a checkout waits for a connection (30)     */
+    double pool_recycle; /**< replace connections older than this; < 0 = never  */
+    double ping_idle;    /**< ping before reuse when idle longer than this (1 s);
                             0 = always, < 0 = never                            */
-    int statement_cache; /* prepared statements cached per connection (32)     */
-    const char *driver;  /* ODBC driver name override (NULL = resolve)         */
-    /* false (default): a transaction begins with the first statement, like
+    int statement_cache; /**< prepared statements cached per connection (32)     */
+    const char *driver;  /**< ODBC driver name override (NULL = resolve)         */
+    /** false (default): a transaction begins with the first statement, like
      * SQLAlchemy's autobegin. true: plain SELECTs before the first other
      * statement run in autocommit, so read-only requests need no BEGIN and
      * no ROLLBACK (one round trip instead of three on PostgreSQL) and SQLite
      * streams results. Reads before the first write then do not belong to
      * the write's transaction (no read-modify-write isolation for them). */
     bool lazy_begin;
-    /* JSON conversion used everywhere dal converts JSON (NULL = jansson's). */
+    /** JSON to text everywhere dal converts JSON (NULL = dal_json_serialize). */
     char *(*json_serialize)(const struct json_t *value, dal_error *err);
+    /** Text to JSON everywhere dal converts JSON (NULL = dal_json_deserialize). */
     struct json_t *(*json_deserialize)(const char *text, dal_error *err);
-    /* Seconds a connect may take before it fails (10). */
+    /** Seconds a connect may take before it fails (10). */
     double connect_timeout;
-    /* Seconds a statement, fetch or commit may take before it fails with
+    /** Seconds a statement, fetch or commit may take before it fails with
      * DAL_ETIMEOUT (DAL_EINDOUBT for a commit); 0 = no limit (the default). */
     double query_timeout;
-    /* The read-only pool (dal_session_open_read_only): connections kept (5)
-     * and extra ones under load (10). */
+    /** The read-only pool (dal_session_open_read_only): connections kept (5). */
     int read_pool_size;
+    /** The read-only pool's extra connections under load (10). */
     int read_max_overflow;
-    /* Called for every event (connect, checkout, check-in, discard,
+    /** Called for every event (connect, checkout, check-in, discard,
      * statement, commit, rollback) on the thread that did the work, never
      * under a pool lock, with event_ctx. NULL (the default): no events and no
      * cost. It must not call back into the same session. */
     void (*on_event)(const dal_event *event, void *ctx);
-    void *event_ctx;
-    /* Also hand statements' parameter values to on_event (false). */
+    void *event_ctx; /**< passed to on_event as ctx */
+    /** Also hand statements' parameter values to on_event (false). */
     bool event_parameters;
-    /* Log statements, commits and rollbacks to stderr with their duration and
+    /** Log statements, commits and rollbacks to stderr with their duration and
      * outcome: 1 (URL echo=true), 2 with parameter values (echo=parameters). */
     int echo;
 } dal_engine_options;
 
-/* Fills o with the defaults above. */
+/** Fills o with the defaults above (NULL: no-op). */
 DAL_EXPORT void dal_engine_options_init(dal_engine_options *o);
 
-/* Parses and validates url, resolves the ODBC driver; does not connect
- * (connections open lazily, on first checkout). opts may be NULL. */
+/** Parses and validates url, resolves the ODBC driver; does not connect
+ * (connections open lazily, on first checkout). opts may be NULL (the
+ * defaults); it is copied, the caller keeps it.
+ * Ownership: *out (NULL on failure) is the caller's until
+ * dal_engine_dispose.
+ * Errors: DAL_EURL (a malformed URL, an unknown or misspelt query key, a
+ * value out of range: named in the message, never with the password),
+ * DAL_EDRIVER (an unknown scheme, or the ODBC driver is not installed: the
+ * message names the Debian package and the drivers that are installed),
+ * (a NULL url is DAL_EURL), DAL_EMISUSE (out is NULL), DAL_ENOMEM. */
 DAL_EXPORT int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engine **out,
                                  dal_error *err);
 
-/* Closes idle connections and releases the engine. With sessions still out
+/** Closes idle connections and releases the engine. With sessions still out
  * the release is deferred until the last of them is closed; new checkouts
  * fail with DAL_EMISUSE. NULL is a no-op. Always returns DAL_OK. */
 DAL_EXPORT int dal_engine_dispose(dal_engine *engine);
 
-/* The dialect's name: "sqlite", "postgresql", "mysql", "mssql" or "odbc". */
+/** The dialect's name: "sqlite", "postgresql", "mysql", "mssql" or "odbc"
+ * (static text; "" for NULL). */
 DAL_EXPORT const char *dal_engine_dialect(const dal_engine *engine);
-/* The resolved ODBC driver name ("" for a DSN or a raw connection string). */
+/** The resolved ODBC driver name ("" for a DSN or a raw connection string);
+ * borrowed, valid until dal_engine_dispose. */
 DAL_EXPORT const char *dal_engine_driver(const dal_engine *engine);
 
+/** Flag of dal_engine_connection_string: show the password. */
 #define DAL_CONNSTR_UNMASKED 1u
-/* Writes the ODBC connection string with the password shown as *** (unless
- * DAL_CONNSTR_UNMASKED). DAL_ERANGE when it does not fit in size bytes. */
+/** Writes the ODBC connection string, NUL-terminated, into buf with the
+ * password shown as *** (unless flags has DAL_CONNSTR_UNMASKED).
+ * Returns DAL_OK, DAL_ERANGE when it does not fit in size bytes (buf is
+ * then left alone), DAL_EMISUSE for NULL, DAL_ENOMEM. */
 DAL_EXPORT int dal_engine_connection_string(const dal_engine *engine, char *buf, size_t size,
                                             unsigned flags);
 
@@ -142,39 +160,45 @@ typedef int (*dal_driver_fn)(void *ctx, const char *driver, const char *dialect)
  * Thread safety: any thread. */
 DAL_EXPORT int dal_odbc_drivers(dal_driver_fn fn, void *ctx, dal_error *err);
 
+/** A pool's limits and counters since the engine was created (see
+ * dal_engine_pool_stats). The struct may grow at its end. */
 typedef struct dal_pool_stats {
-    int pool_size; /* limits in force                                */
-    int max_overflow;
-    int kept;            /* open connections counted against pool_size     */
-    int overflow;        /* open connections beyond pool_size              */
-    int checked_out;     /* sessions out now                               */
-    int idle;            /* open connections waiting in the pool           */
-    int waiting;         /* threads waiting for a connection now           */
-    uint64_t checkouts;  /* successful checkouts                           */
-    uint64_t waits;      /* checkouts that had to wait                     */
-    uint64_t timeouts;   /* checkouts that gave up with DAL_ETIMEOUT       */
-    uint64_t connects;   /* connections opened                             */
-    uint64_t discards;   /* connections closed as dead, dirty or old       */
-    uint64_t pings;      /* liveness checks before reuse                   */
-    uint64_t prepares;   /* statements prepared (cache misses)             */
-    uint64_t cache_hits; /* statements reused from the per-connection cache */
-    double wait_seconds_total;    /* time checkouts spent waiting               */
-    double wait_seconds_max;      /* the longest wait                           */
-    double held_seconds_total;    /* time sessions held connections (ms clock)  */
-    double connect_seconds_total; /* time spent opening connections             */
-    /* Statements executed, by duration: <= 100 us, 1 ms, 10 ms, 100 ms, 1 s,
+    int pool_size;       /**< the limit of kept connections in force       */
+    int max_overflow;    /**< the limit of overflow connections in force   */
+    int kept;            /**< open connections counted against pool_size     */
+    int overflow;        /**< open connections beyond pool_size              */
+    int checked_out;     /**< sessions out now                               */
+    int idle;            /**< open connections waiting in the pool           */
+    int waiting;         /**< threads waiting for a connection now           */
+    uint64_t checkouts;  /**< successful checkouts                           */
+    uint64_t waits;      /**< checkouts that had to wait                     */
+    uint64_t timeouts;   /**< checkouts that gave up with DAL_ETIMEOUT       */
+    uint64_t connects;   /**< connections opened                             */
+    uint64_t discards;   /**< connections closed as dead, dirty or old       */
+    uint64_t pings;      /**< liveness checks before reuse                   */
+    uint64_t prepares;   /**< statements prepared (cache misses)             */
+    uint64_t cache_hits; /**< statements reused from the per-connection cache */
+    double wait_seconds_total;    /**< time checkouts spent waiting               */
+    double wait_seconds_max;      /**< the longest wait                           */
+    double held_seconds_total;    /**< time sessions held connections (ms clock)  */
+    double connect_seconds_total; /**< time spent opening connections             */
+    /** Statements executed, by duration: <= 100 us, 1 ms, 10 ms, 100 ms, 1 s,
      * 10 s, and longer (DAL_STATEMENT_BUCKET_LIMITS); and their total time. */
     uint64_t statements[7];
-    double statement_seconds_total;
+    double statement_seconds_total; /**< the time all statements took */
 } dal_pool_stats;
 
-/* The upper bounds of dal_pool_stats.statements' buckets, in seconds (the
- * last is INFINITY). */
+/** The number of dal_pool_stats.statements buckets. */
 #define DAL_STATEMENT_BUCKETS 7
+/** The upper bounds of dal_pool_stats.statements' buckets, in seconds (the
+ * last is INFINITY): DAL_STATEMENT_BUCKETS static values. */
 DAL_EXPORT const double *dal_statement_bucket_limits(void);
 
+/** Fills *out with the read-write pool's limits and counters, taken
+ * consistently under the pool's lock. Returns DAL_OK, or DAL_EMISUSE for
+ * NULL. */
 DAL_EXPORT int dal_engine_pool_stats(dal_engine *engine, dal_pool_stats *out);
-/* The same for the pool of read-only sessions (for an in-memory SQLite
+/** The same for the pool of read-only sessions (for an in-memory SQLite
  * database, which has one connection, the same pool). */
 DAL_EXPORT int dal_engine_read_pool_stats(dal_engine *engine, dal_pool_stats *out);
 

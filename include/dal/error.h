@@ -1,7 +1,9 @@
-/* Structured errors. Every fallible call returns DAL_OK (0) or a dal_code and
+/** @file dal/error.h
+ * Structured errors. Every fallible call returns DAL_OK (0) or a dal_code and
  * fills a caller-owned dal_error (NULL allowed). The first error wins: a
  * dal_error that already holds an error is not overwritten, so initialise it
- * with DAL_ERROR_INIT (or dal_error_clear) before a sequence of calls. */
+ * with DAL_ERROR_INIT (or dal_error_clear) before a sequence of calls.
+ * Thread safety: every function here, any thread. */
 #ifndef DAL_ERROR_H
 #define DAL_ERROR_H
 
@@ -9,7 +11,8 @@
 
 DAL_BEGIN_DECLS
 
-/* One table generates the enum, the names and the messages (never renumber). */
+/** One table generates the enum, the names and the messages: name, value,
+ * text. Codes are never renumbered; new ones are appended. */
 #define DAL_ERRNO_MAP(XX)                                                                          \
     XX(ENOTCONFIGURED, 1,                                                                          \
        "Database has not been configured, i.e. dal_configure() was not called.")                   \
@@ -36,6 +39,7 @@ DAL_BEGIN_DECLS
     XX(EREADONLY, 22, "write attempted in a read-only session or on a read-only server")           \
     XX(EMIGRATE, 23, "migration files or history are inconsistent")
 
+/** Every code a call can return (DAL_OK is 0). */
 typedef enum dal_code {
     DAL_OK = 0,
 #define DAL__XX(name, value, text) DAL_##name = value,
@@ -43,23 +47,27 @@ typedef enum dal_code {
 #undef DAL__XX
 } dal_code;
 
+/** What went wrong, filled by the call that failed. The struct may grow at
+ * its end: initialise it with DAL_ERROR_INIT. */
 typedef struct dal_error {
-    dal_code code;     /* DAL_E...                                   */
-    char sqlstate[6];  /* "" when not from the database              */
-    long native_code;  /* driver/database native code, 0 if none     */
-    char message[512]; /* human text; never contains a password      */
+    dal_code code;     /**< DAL_E...                                   */
+    char sqlstate[6];  /**< "" when not from the database              */
+    long native_code;  /**< driver/database native code, 0 if none     */
+    char message[512]; /**< human text; never contains a password      */
 } dal_error;
 
+/** The initialiser of a dal_error that holds no error. */
 #define DAL_ERROR_INIT                                                                             \
     {                                                                                              \
         DAL_OK, "", 0, ""                                                                          \
     }
 
-/* Static text for a code, never NULL ("unknown error" for unknown codes). */
+/** Static text for a code, never NULL ("unknown error" for unknown codes). */
 DAL_EXPORT const char *dal_strerror(int code);
-/* The code's name without prefix, e.g. "ECONSTRAINT"; never NULL. */
+/** The code's name without prefix, e.g. "ECONSTRAINT" (static text; "OK"
+ * for DAL_OK, "EUNKNOWN" for unknown codes); never NULL. */
 DAL_EXPORT const char *dal_code_name(int code);
-/* Resets err to "no error" (NULL is a no-op). */
+/** Resets err to "no error" (NULL is a no-op). */
 DAL_EXPORT void dal_error_clear(dal_error *err);
 
 DAL_END_DECLS
