@@ -67,7 +67,7 @@ static const char *kinds(const seen *s)
     return k;
 }
 
-DAL_TEST_BOTH(events, arrive_in_order_with_their_fields)
+DAL_TEST_EACH(events, arrive_in_order_with_their_fields)
 {
     seen s;
     dal_engine *e = observed_engine(url, &s, false);
@@ -100,7 +100,7 @@ DAL_TEST_BOTH(events, arrive_in_order_with_their_fields)
     cr_expect(s.seconds[0] > 0, "a connect takes time");
 }
 
-DAL_TEST_BOTH(events, parameter_values_only_when_asked)
+DAL_TEST_EACH(events, parameter_values_only_when_asked)
 {
     seen s;
     dal_engine *e = observed_engine(url, &s, true);
@@ -122,7 +122,7 @@ DAL_TEST_BOTH(events, parameter_values_only_when_asked)
     cr_expect_eq(s.rows[stmt], -1, "a query: rows come later");
 }
 
-DAL_TEST_BOTH(events, discards_say_why)
+DAL_TEST_EACH(events, discards_say_why)
 {
     (void)url;
     seen s;
@@ -183,7 +183,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-DAL_TEST_BOTH(events, a_slow_callback_blocks_no_other_thread)
+DAL_TEST_EACH(events, a_slow_callback_blocks_no_other_thread)
 {
     (void)url;
     dal_engine_options o;
@@ -231,7 +231,7 @@ static void *worker(void *p)
     return NULL;
 }
 
-DAL_TEST_BOTH(events, several_threads_and_the_timings)
+DAL_TEST_EACH(events, several_threads_and_the_timings)
 {
     seen s;
     dal_engine *e = observed_engine(dal_test_url(backend, "?pool_size=2&max_overflow=0"), &s, false);

@@ -46,7 +46,7 @@ static int full_path(const char *url, dal_error *err)
     return rc;
 }
 
-DAL_TEST_BOTH(faults, every_allocation_failure_is_reported_cleanly)
+DAL_TEST_EACH(faults, every_allocation_failure_is_reported_cleanly)
 {
     (void)backend;
     dal_error err = DAL_ERROR_INIT;
@@ -183,7 +183,7 @@ static void *hold_for_a_while(void *p)
     return NULL;
 }
 
-DAL_TEST_BOTH(faults, exhaustion_under_load_ends_in_timeouts_not_hangs)
+DAL_TEST_EACH(faults, exhaustion_under_load_ends_in_timeouts_not_hangs)
 {
     (void)url;
     dal_engine *e;

@@ -97,14 +97,14 @@ static void check_round_trips(const char *url, const char *backend, const char *
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(json, documents_round_trip_in_json_columns) { check_round_trips(url, backend, NULL); }
+DAL_TEST_EACH(json, documents_round_trip_in_json_columns) { check_round_trips(url, backend, NULL); }
 
 Test(json, documents_round_trip_in_postgresql_json_columns)
 {
     check_round_trips(dal_test_url("postgresql", ""), "postgresql", "JSON");
 }
 
-DAL_TEST_BOTH(json, invalid_json_is_rejected_before_anything_is_written)
+DAL_TEST_EACH(json, invalid_json_is_rejected_before_anything_is_written)
 {
     dal_engine *e;
     dal_session *s;
@@ -148,7 +148,7 @@ static char *upper_serialize(const json_t *v, dal_error *err)
     return strdup("{\"custom\":true}");
 }
 
-DAL_TEST_BOTH(json, engine_options_replace_the_serializer)
+DAL_TEST_EACH(json, engine_options_replace_the_serializer)
 {
     dal_engine_options o;
     dal_engine_options_init(&o);
@@ -174,7 +174,7 @@ static int collect(void *ctx, const char *data, size_t n)
     return 0;
 }
 
-DAL_TEST_BOTH(json, rows_as_json_for_every_column_type)
+DAL_TEST_EACH(json, rows_as_json_for_every_column_type)
 {
     dal_engine *e;
     dal_session *s;
@@ -251,7 +251,7 @@ Test(json, invalid_utf8_text_is_an_error_not_broken_json)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(json, every_reader_of_a_json_column_uses_the_engines_codec)
+DAL_TEST_EACH(json, every_reader_of_a_json_column_uses_the_engines_codec)
 {
     dal_engine *e;
     dal_session *s;

@@ -141,7 +141,7 @@ Test(migrate, checksums_are_sha256)
     cr_expect_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
-DAL_TEST_BOTH(migrate, up_status_down_and_up_again)
+DAL_TEST_EACH(migrate, up_status_down_and_up_again)
 {
     (void)url;
     const char *dir = own_dir("updown");
@@ -168,7 +168,7 @@ DAL_TEST_BOTH(migrate, up_status_down_and_up_again)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(migrate, a_failing_statement_leaves_nothing_of_its_migration)
+DAL_TEST_EACH(migrate, a_failing_statement_leaves_nothing_of_its_migration)
 {
     (void)url;
     const char *dir = own_dir("fails");
@@ -193,7 +193,7 @@ DAL_TEST_BOTH(migrate, a_failing_statement_leaves_nothing_of_its_migration)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(migrate, tricky_files_run_as_written)
+DAL_TEST_EACH(migrate, tricky_files_run_as_written)
 {
     (void)url;
     const char *dir = own_dir("tricky");
@@ -219,7 +219,7 @@ DAL_TEST_BOTH(migrate, tricky_files_run_as_written)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(migrate, changed_and_missing_files_are_refused)
+DAL_TEST_EACH(migrate, changed_and_missing_files_are_refused)
 {
     (void)url;
     const char *dir = own_dir("changed");
@@ -247,7 +247,7 @@ DAL_TEST_BOTH(migrate, changed_and_missing_files_are_refused)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(migrate, bad_directories_are_refused_before_anything_runs)
+DAL_TEST_EACH(migrate, bad_directories_are_refused_before_anything_runs)
 {
     (void)url;
     dal_engine *e = engine_at(own_url(backend, "baddir"));
@@ -283,7 +283,7 @@ DAL_TEST_BOTH(migrate, bad_directories_are_refused_before_anything_runs)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(migrate, no_transaction_files_run_outside_and_failures_need_a_person)
+DAL_TEST_EACH(migrate, no_transaction_files_run_outside_and_failures_need_a_person)
 {
     (void)url;
     const char *dir = own_dir("notx");
@@ -319,7 +319,7 @@ DAL_TEST_BOTH(migrate, no_transaction_files_run_outside_and_failures_need_a_pers
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(migrate, two_hundred_migrations)
+DAL_TEST_EACH(migrate, two_hundred_migrations)
 {
     (void)url;
     const char *dir = own_dir("many");
@@ -342,7 +342,7 @@ DAL_TEST_BOTH(migrate, two_hundred_migrations)
 }
 
 /* Deployers at once, as real processes: each migration runs exactly once. */
-DAL_TEST_BOTH(migrate, concurrent_deployers_apply_each_migration_once)
+DAL_TEST_EACH(migrate, concurrent_deployers_apply_each_migration_once)
 {
     (void)url;
     const char *dir = own_dir("race");

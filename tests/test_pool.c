@@ -27,7 +27,7 @@ static dal_engine *engine(const char *backend, const char *query)
     return e;
 }
 
-DAL_TEST_BOTH(pool, exhaustion_times_out_and_names_the_limits)
+DAL_TEST_EACH(pool, exhaustion_times_out_and_names_the_limits)
 {
     (void)url;
     dal_engine *e = engine(backend, "?pool_size=2&max_overflow=1&pool_timeout=0.2");
@@ -78,7 +78,7 @@ static void *wait_for_session(void *p)
     return NULL;
 }
 
-DAL_TEST_BOTH(pool, a_waiter_is_woken_by_a_check_in)
+DAL_TEST_EACH(pool, a_waiter_is_woken_by_a_check_in)
 {
     (void)url;
     dal_engine *e = engine(backend, "?pool_size=1&max_overflow=0&pool_timeout=10");
@@ -143,7 +143,7 @@ static void *hammer(void *p)
     return NULL;
 }
 
-DAL_TEST_BOTH(pool, sixteen_threads_share_four_connections)
+DAL_TEST_EACH(pool, sixteen_threads_share_four_connections)
 {
     (void)url;
     dal_engine *e = engine(backend, "?pool_size=4&max_overflow=0&pool_timeout=60");
@@ -170,7 +170,7 @@ DAL_TEST_BOTH(pool, sixteen_threads_share_four_connections)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(pool, dirty_check_in_is_rolled_back)
+DAL_TEST_EACH(pool, dirty_check_in_is_rolled_back)
 {
     (void)url;
     dal_engine *e = engine(backend, "?pool_size=1&max_overflow=0");
@@ -196,7 +196,7 @@ DAL_TEST_BOTH(pool, dirty_check_in_is_rolled_back)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(pool, statements_are_prepared_once_per_connection)
+DAL_TEST_EACH(pool, statements_are_prepared_once_per_connection)
 {
     (void)url;
     dal_engine *e = engine(backend, "?pool_size=2&pool_pre_ping=never");
@@ -226,7 +226,7 @@ DAL_TEST_BOTH(pool, statements_are_prepared_once_per_connection)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(pool, dispose_waits_for_the_last_session)
+DAL_TEST_EACH(pool, dispose_waits_for_the_last_session)
 {
     (void)url;
     dal_engine *e = engine(backend, "");
@@ -385,7 +385,7 @@ Test(pool, settings_a_user_changed_do_not_reach_the_next_user)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(pool, old_connections_are_recycled)
+DAL_TEST_EACH(pool, old_connections_are_recycled)
 {
     (void)url;
     dal_engine *e = engine(backend, "?pool_size=1&pool_recycle=0.05&pool_pre_ping=never");

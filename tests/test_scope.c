@@ -60,7 +60,7 @@ Test(scope, not_configured_is_reported_with_the_reference_text)
     cr_expect_null(dal_configured_engine());
 }
 
-DAL_TEST_BOTH(scope, reference_pattern)
+DAL_TEST_EACH(scope, reference_pattern)
 {
     (void)backend;
     configure(url);
@@ -89,7 +89,7 @@ DAL_TEST_BOTH(scope, reference_pattern)
     dal_unconfigure();
 }
 
-DAL_TEST_BOTH(scope, nested_scopes_have_their_own_sessions)
+DAL_TEST_EACH(scope, nested_scopes_have_their_own_sessions)
 {
     (void)backend;
     configure(url);
@@ -110,7 +110,7 @@ DAL_TEST_BOTH(scope, nested_scopes_have_their_own_sessions)
     dal_unconfigure();
 }
 
-DAL_TEST_BOTH(scope, a_scope_without_a_session_costs_no_connection)
+DAL_TEST_EACH(scope, a_scope_without_a_session_costs_no_connection)
 {
     (void)backend;
     configure(url);
@@ -124,7 +124,7 @@ DAL_TEST_BOTH(scope, a_scope_without_a_session_costs_no_connection)
     dal_unconfigure();
 }
 
-DAL_TEST_BOTH(scope, uncommitted_work_is_discarded)
+DAL_TEST_EACH(scope, uncommitted_work_is_discarded)
 {
     (void)backend;
     configure(url);
@@ -155,7 +155,7 @@ static int failing_handler(void *p, dal_error *err)
     return rc;
 }
 
-DAL_TEST_BOTH(scope, middleware_returns_the_handlers_status_and_always_ends)
+DAL_TEST_EACH(scope, middleware_returns_the_handlers_status_and_always_ends)
 {
     (void)backend;
     configure(url);
@@ -203,7 +203,7 @@ static void *isolated_worker(void *p)
     return NULL;
 }
 
-DAL_TEST_BOTH(scope, threads_never_see_each_others_scopes)
+DAL_TEST_EACH(scope, threads_never_see_each_others_scopes)
 {
     (void)backend;
     configure(url);
@@ -241,7 +241,7 @@ static void *exit_with_open_scope(void *p)
     return NULL;           /* exits with both scopes open */
 }
 
-DAL_TEST_BOTH(scope, thread_exit_ends_open_scopes)
+DAL_TEST_EACH(scope, thread_exit_ends_open_scopes)
 {
     (void)backend;
     configure(url);
@@ -282,7 +282,7 @@ static void *attach_and_finish(void *p)
     return NULL;
 }
 
-DAL_TEST_BOTH(scope, detach_on_one_thread_attach_on_another)
+DAL_TEST_EACH(scope, detach_on_one_thread_attach_on_another)
 {
     (void)backend;
     configure(url);
@@ -336,7 +336,7 @@ static void *hold_session_across_reconfigure(void *p)
     return NULL;
 }
 
-DAL_TEST_BOTH(scope, reconfigure_while_another_thread_holds_a_session)
+DAL_TEST_EACH(scope, reconfigure_while_another_thread_holds_a_session)
 {
     (void)backend;
     configure(url);
@@ -362,7 +362,7 @@ DAL_TEST_BOTH(scope, reconfigure_while_another_thread_holds_a_session)
     dal_unconfigure(); /* twice is harmless */
 }
 
-DAL_TEST_BOTH(scope, closing_a_scoped_session_is_harmless)
+DAL_TEST_EACH(scope, closing_a_scoped_session_is_harmless)
 {
     (void)backend;
     configure(url);
@@ -393,7 +393,7 @@ DAL_TEST_BOTH(scope, closing_a_scoped_session_is_harmless)
     dal_unconfigure();
 }
 
-DAL_TEST_BOTH(scope, closing_a_session_twice_is_harmless)
+DAL_TEST_EACH(scope, closing_a_session_twice_is_harmless)
 {
     dal_engine *e;
     dal_session *s, *a, *b;
@@ -422,7 +422,7 @@ static int read_in_scope(void *arg, dal_error *err)
     return dal_session_exec(s, "INSERT INTO ro_t VALUES (2)", NULL, 0, NULL, err);
 }
 
-DAL_TEST_BOTH(scope, read_only_sessions_read_and_never_write)
+DAL_TEST_EACH(scope, read_only_sessions_read_and_never_write)
 {
     (void)backend;
     configure(url);

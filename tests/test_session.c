@@ -45,7 +45,7 @@ static dal_result *select_row(dal_session *s, int id)
     return r;
 }
 
-DAL_TEST_BOTH(session, every_type_round_trips)
+DAL_TEST_EACH(session, every_type_round_trips)
 {
     dal_engine *e;
     dal_session *s;
@@ -123,7 +123,7 @@ DAL_TEST_BOTH(session, every_type_round_trips)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, sixteen_megabytes_round_trip_byte_exact)
+DAL_TEST_EACH(session, sixteen_megabytes_round_trip_byte_exact)
 {
     dal_engine *e;
     dal_session *s;
@@ -157,7 +157,7 @@ DAL_TEST_BOTH(session, sixteen_megabytes_round_trip_byte_exact)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, getters_never_return_a_silent_zero)
+DAL_TEST_EACH(session, getters_never_return_a_silent_zero)
 {
     dal_engine *e;
     dal_session *s;
@@ -202,7 +202,7 @@ DAL_TEST_BOTH(session, getters_never_return_a_silent_zero)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, errors_are_classified)
+DAL_TEST_EACH(session, errors_are_classified)
 {
     dal_engine *e;
     dal_session *s;
@@ -236,7 +236,7 @@ DAL_TEST_BOTH(session, errors_are_classified)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, hostile_strings_are_stored_verbatim)
+DAL_TEST_EACH(session, hostile_strings_are_stored_verbatim)
 {
     dal_engine *e;
     dal_session *s;
@@ -269,7 +269,7 @@ DAL_TEST_BOTH(session, hostile_strings_are_stored_verbatim)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, commit_rollback_and_nested_savepoints)
+DAL_TEST_EACH(session, commit_rollback_and_nested_savepoints)
 {
     dal_engine *e;
     dal_session *s, *other;
@@ -382,7 +382,7 @@ Test(session, locked_sqlite_file_is_busy_after_the_timeout)
     dal_engine_dispose(e2);
 }
 
-DAL_TEST_BOTH(session, prepared_statement_executes_many_times)
+DAL_TEST_EACH(session, prepared_statement_executes_many_times)
 {
     dal_engine *e;
     dal_session *s;
@@ -424,7 +424,7 @@ DAL_TEST_BOTH(session, prepared_statement_executes_many_times)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, bulk_insert_counts_rows_and_reports_the_failed_batch)
+DAL_TEST_EACH(session, bulk_insert_counts_rows_and_reports_the_failed_batch)
 {
     dal_engine *e;
     dal_session *s;
@@ -470,7 +470,7 @@ DAL_TEST_BOTH(session, bulk_insert_counts_rows_and_reports_the_failed_batch)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, rowsets_mixing_short_long_and_null_values_read_exactly)
+DAL_TEST_EACH(session, rowsets_mixing_short_long_and_null_values_read_exactly)
 {
     dal_engine *e;
     dal_session *s;
@@ -538,7 +538,7 @@ DAL_TEST_BOTH(session, rowsets_mixing_short_long_and_null_values_read_exactly)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, integer_getters_are_exact_or_fail)
+DAL_TEST_EACH(session, integer_getters_are_exact_or_fail)
 {
     dal_engine *e;
     dal_session *s;
@@ -585,7 +585,7 @@ DAL_TEST_BOTH(session, integer_getters_are_exact_or_fail)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, rows_affected_is_exact_for_every_kind_of_write)
+DAL_TEST_EACH(session, rows_affected_is_exact_for_every_kind_of_write)
 {
     dal_engine *e;
     dal_session *s;
@@ -635,7 +635,7 @@ DAL_TEST_BOTH(session, rows_affected_is_exact_for_every_kind_of_write)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(session, comments_holding_semicolons_work)
+DAL_TEST_EACH(session, comments_holding_semicolons_work)
 {
     dal_engine *e;
     dal_session *s;

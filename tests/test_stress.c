@@ -70,7 +70,7 @@ static void *stress(void *p)
     return NULL;
 }
 
-DAL_TEST_BOTH(stress, mixed_scopes_keep_every_invariant)
+DAL_TEST_EACH(stress, mixed_scopes_keep_every_invariant)
 {
     (void)backend;
     const char *env = getenv("DAL_STRESS_SCOPES");

@@ -49,7 +49,7 @@ static void expect_state_after_timeout(dal_session *s, const char *backend)
     DAL_OK_OR_FAIL(dal_session_rollback(s, &err), err);
 }
 
-DAL_TEST_BOTH(timeouts, a_statement_past_query_timeout_is_interrupted)
+DAL_TEST_EACH(timeouts, a_statement_past_query_timeout_is_interrupted)
 {
     dal_engine *e;
     dal_session *s;
@@ -72,7 +72,7 @@ DAL_TEST_BOTH(timeouts, a_statement_past_query_timeout_is_interrupted)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(timeouts, a_session_timeout_lasts_until_the_session_is_closed)
+DAL_TEST_EACH(timeouts, a_session_timeout_lasts_until_the_session_is_closed)
 {
     dal_engine *e;
     dal_session *s;
@@ -102,7 +102,7 @@ static const char *slow_later_row_sql(const char *backend)
                  "SELECT x FROM c) WHERE x < 3 OR x > 4000000000";
 }
 
-DAL_TEST_BOTH(timeouts, a_fetch_past_query_timeout_is_interrupted)
+DAL_TEST_EACH(timeouts, a_fetch_past_query_timeout_is_interrupted)
 {
     (void)url;
     /* Streaming results: a cursor on PostgreSQL; an autocommit read on
@@ -130,7 +130,7 @@ DAL_TEST_BOTH(timeouts, a_fetch_past_query_timeout_is_interrupted)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(timeouts, insert_many_past_query_timeout_names_the_batch)
+DAL_TEST_EACH(timeouts, insert_many_past_query_timeout_names_the_batch)
 {
     dal_engine *e;
     dal_session *s;

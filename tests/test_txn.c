@@ -39,7 +39,7 @@ static dal_engine *engine(const char *backend, const char *query)
     return e;
 }
 
-DAL_TEST_BOTH(txn, lazy_reads_need_no_transaction_and_writes_still_get_one)
+DAL_TEST_EACH(txn, lazy_reads_need_no_transaction_and_writes_still_get_one)
 {
     (void)url;
     dal_engine *e = engine(backend, "?lazy_begin=true&pool_size=2");
@@ -109,7 +109,7 @@ Test(txn, lazy_reads_run_in_their_own_statement_transaction_on_postgresql)
     }
 }
 
-DAL_TEST_BOTH(txn, a_session_that_ran_nothing_ends_without_a_round_trip)
+DAL_TEST_EACH(txn, a_session_that_ran_nothing_ends_without_a_round_trip)
 {
     (void)url;
     dal_engine *e = engine(backend, "");
@@ -156,7 +156,7 @@ Test(txn, partially_read_results_do_not_break_the_next_execution_sqlite_lazy)
     reexecute_after_partial_reads("sqlite", "?lazy_begin=true");
 }
 
-DAL_TEST_BOTH(txn, partially_read_results_do_not_break_the_next_execution)
+DAL_TEST_EACH(txn, partially_read_results_do_not_break_the_next_execution)
 {
     (void)url;
     reexecute_after_partial_reads(backend, "");
@@ -234,7 +234,7 @@ static void fresh_table(dal_session *s, const char *table)
     DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
 }
 
-DAL_TEST_BOTH(txn, a_failed_statement_aborts_the_transaction_and_commit_commits_nothing)
+DAL_TEST_EACH(txn, a_failed_statement_aborts_the_transaction_and_commit_commits_nothing)
 {
     dal_engine *e;
     dal_session *s;
@@ -268,7 +268,7 @@ DAL_TEST_BOTH(txn, a_failed_statement_aborts_the_transaction_and_commit_commits_
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(txn, a_prepared_statement_that_fails_aborts_too)
+DAL_TEST_EACH(txn, a_prepared_statement_that_fails_aborts_too)
 {
     dal_engine *e;
     dal_session *s;
@@ -300,7 +300,7 @@ DAL_TEST_BOTH(txn, a_prepared_statement_that_fails_aborts_too)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(txn, rollback_nested_undoes_only_the_failed_part)
+DAL_TEST_EACH(txn, rollback_nested_undoes_only_the_failed_part)
 {
     dal_engine *e;
     dal_session *s;
@@ -328,7 +328,7 @@ DAL_TEST_BOTH(txn, rollback_nested_undoes_only_the_failed_part)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(txn, a_failure_three_savepoints_deep_keeps_the_outer_levels)
+DAL_TEST_EACH(txn, a_failure_three_savepoints_deep_keeps_the_outer_levels)
 {
     dal_engine *e;
     dal_session *s;
@@ -357,7 +357,7 @@ DAL_TEST_BOTH(txn, a_failure_three_savepoints_deep_keeps_the_outer_levels)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(txn, an_error_in_the_first_statement_aborts_the_transaction)
+DAL_TEST_EACH(txn, an_error_in_the_first_statement_aborts_the_transaction)
 {
     dal_engine *e;
     dal_session *s;
@@ -375,7 +375,7 @@ DAL_TEST_BOTH(txn, an_error_in_the_first_statement_aborts_the_transaction)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(txn, an_error_during_insert_many_commits_no_batch)
+DAL_TEST_EACH(txn, an_error_during_insert_many_commits_no_batch)
 {
     dal_engine *e;
     dal_session *s;
@@ -400,7 +400,7 @@ DAL_TEST_BOTH(txn, an_error_during_insert_many_commits_no_batch)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(txn, a_commit_that_fails_on_a_deferred_constraint_commits_nothing)
+DAL_TEST_EACH(txn, a_commit_that_fails_on_a_deferred_constraint_commits_nothing)
 {
     dal_engine *e;
     dal_session *s;
@@ -426,7 +426,7 @@ DAL_TEST_BOTH(txn, a_commit_that_fails_on_a_deferred_constraint_commits_nothing)
     dal_engine_dispose(e);
 }
 
-DAL_TEST_BOTH(txn, lazy_reads_in_autocommit_abort_nothing)
+DAL_TEST_EACH(txn, lazy_reads_in_autocommit_abort_nothing)
 {
     (void)url;
     dal_engine *e = engine(backend, "?lazy_begin=true");

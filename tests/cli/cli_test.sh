@@ -1,6 +1,6 @@
 #!/bin/bash
 # The `dal` command against a real backend: output and exit codes.
-#   cli_test.sh DAL_BINARY sqlite|postgresql
+#   cli_test.sh DAL_BINARY sqlite|postgresql|mariadb
 set -uo pipefail
 dal=$1
 backend=$2
@@ -10,6 +10,7 @@ cd "$work"
 case $backend in
 sqlite) url="sqlite:///$work/cli.db" ;;
 postgresql) url=${DAL_TEST_PG_URL:?DAL_TEST_PG_URL is not set: run through scripts/test} ;;
+mariadb) url=${DAL_TEST_MARIADB_URL:?DAL_TEST_MARIADB_URL is not set: run through scripts/test} ;;
 esac
 
 fails=0
@@ -28,13 +29,14 @@ expect "bad format" 2 "$(run query "$url" 'select 1' --format xml)"
 expect "bad URL" 1 "$(run explain 'postgresql://u:Sekr1tPw@h:99999/db')"
 expect "bad URL message" 1 "$(grep -c '^dal: EURL: ' "$work/err")"
 expect "no password in message" 0 "$(grep -c Sekr1tPw "$work/err")"
-expect "missing driver" 1 "$(run ping 'mysql://u:Sekr1tPw@127.0.0.1/db')"
-expect "missing driver message" 1 "$(grep -c '^dal: EDRIVER: .*odbc-mariadb' "$work/err")"
+expect "missing driver" 1 "$(run ping 'mssql://u:Sekr1tPw@127.0.0.1/db')"
+expect "missing driver message" 1 "$(grep -c '^dal: EDRIVER: .*tdsodbc' "$work/err")"
 expect "explain" 0 "$(run explain 'postgresql://u:Sekr1tPw@h/db')"
 expect "explain masks" 0 "$(grep -c Sekr1tPw "$work/out")"
 expect "explain shows ***" 1 "$(grep -c 'PWD=\*\*\*' "$work/out")"
 expect "drivers" 0 "$(run drivers)"
 expect "drivers lists SQLite3" 1 "$(grep -c '^SQLite3 .*sqlite' "$work/out")"
+expect "drivers lists MariaDB for mysql" 1 "$(grep -c '^MariaDB Unicode .*mysql' "$work/out")"
 expect "ping" 0 "$(run ping "$url")"
 expect "ping output" 1 "$(grep -c 'round trip' "$work/out")"
 if [ "$backend" = postgresql ]; then

@@ -9,6 +9,7 @@ work=$(mktemp -d /tmp/dal-http-XXXXXX)
 case $backend in
 sqlite) url="sqlite:///$work/items.db" ;;
 postgresql) url=${DAL_TEST_PG_URL:?DAL_TEST_PG_URL is not set: run through scripts/test} ;;
+mariadb) url=${DAL_TEST_MARIADB_URL:?DAL_TEST_MARIADB_URL is not set: run through scripts/test} ;;
 esac
 
 "$service" --db "$url" --port 0 --reset --threads 8 >"$work/out" 2>&1 &

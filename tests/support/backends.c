@@ -23,6 +23,13 @@ const char *dal_test_url(const char *backend, const char *query)
     static char url[2048];
     if (!strcmp(backend, "sqlite")) {
         snprintf(url, sizeof url, "sqlite:///%s/test.db%s", dal_test_tmpdir(), query);
+    } else if (!strcmp(backend, "mariadb")) {
+        const char *m = getenv("DAL_TEST_MARIADB_URL");
+        cr_assert(m && *m,
+                  "DAL_TEST_MARIADB_URL is not set: run the suite with scripts/test, which starts "
+                  "the private MariaDB server (scripts/mariadb start; export "
+                  "DAL_TEST_MARIADB_URL=$(scripts/mariadb url))");
+        snprintf(url, sizeof url, "%s%s", m, query);
     } else {
         const char *pg = getenv("DAL_TEST_PG_URL");
         cr_assert(pg && *pg,
@@ -32,6 +39,11 @@ const char *dal_test_url(const char *backend, const char *query)
         snprintf(url, sizeof url, "%s%s", pg, query);
     }
     return url;
+}
+
+const char *dal_test_dialect(const char *backend)
+{
+    return !strcmp(backend, "mariadb") ? "mysql" : backend;
 }
 
 void dal_test_open(const char *url, dal_engine **e, dal_session **s)

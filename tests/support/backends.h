@@ -1,28 +1,32 @@
-/* Test fixtures: run one test body against both real backends.
+/* Test fixtures: run one test body against every real backend.
  *
- *   DAL_TEST_BOTH(suite, name) { ... uses `url` and `backend` ... }
+ *   DAL_TEST_EACH(suite, name) { ... uses `url` and `backend` ... }
  *
- * defines suite::name_sqlite (a fresh SQLite file in a temp directory) and
+ * defines suite::name_sqlite (a fresh SQLite file in a temp directory),
  * suite::name_postgresql (the private server of scripts/pg, whose URL comes
- * from DAL_TEST_PG_URL; a missing server fails the test, never skips it). */
+ * from DAL_TEST_PG_URL) and suite::name_mariadb (scripts/mariadb's server,
+ * DAL_TEST_MARIADB_URL); a missing server fails the test, never skips it.
+ * backend is "sqlite", "postgresql" or "mariadb". */
 #ifndef DAL_TEST_BACKENDS_H
 #define DAL_TEST_BACKENDS_H
 
 #include <criterion/criterion.h>
 #include <dal.h>
 
-/* A URL for backend "sqlite" or "postgresql"; query is appended ("" for none). */
+/* A URL for backend "sqlite", "postgresql" or "mariadb"; query is appended
+ * ("" for none). */
 const char *dal_test_url(const char *backend, const char *query);
 /* A fresh temporary directory (removed by nobody: it lives in /tmp). */
 const char *dal_test_tmpdir(void);
 
-#define DAL_TEST_BOTH(suite, name)                                                                 \
+#define DAL_TEST_EACH(suite, name)                                                                 \
     static void suite##_##name##_body(const char *url, const char *backend);                       \
     Test(suite, name##_sqlite) { suite##_##name##_body(dal_test_url("sqlite", ""), "sqlite"); }    \
     Test(suite, name##_postgresql)                                                                 \
     {                                                                                              \
         suite##_##name##_body(dal_test_url("postgresql", ""), "postgresql");                       \
     }                                                                                              \
+    Test(suite, name##_mariadb) { suite##_##name##_body(dal_test_url("mariadb", ""), "mariadb"); } \
     static void suite##_##name##_body(const char *url, const char *backend)
 
 /* Asserts rc == DAL_OK, printing the error when it is not. */
@@ -39,5 +43,7 @@ void dal_test_open(const char *url, dal_engine **e, dal_session **s);
 void dal_test_exec(dal_session *s, const char *sql);
 /* The single int64 the query returns. */
 int64_t dal_test_scalar(dal_session *s, const char *sql);
+/* The dialect name dal gives backend ("mariadb" is "mysql"). */
+const char *dal_test_dialect(const char *backend);
 
 #endif
