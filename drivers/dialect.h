@@ -53,6 +53,9 @@ typedef struct dal__dialect {
     /* Maps a driver error to a dal_code, or returns 0 to classify by SQLSTATE. */
     int (*classify)(const char *sqlstate, long native_code);
     const char *ping_sql;
+    /* The connection-string key that bounds a connect in whole seconds, for
+     * drivers that ignore SQL_ATTR_LOGIN_TIMEOUT (NULL: the attribute). */
+    const char *connect_timeout_key;
     /* One row naming the server that answered: host (NULL for a local
      * socket), port, role ("primary" or "standby"); or NULL. */
     const char *server_sql;
@@ -109,6 +112,10 @@ void dal__connstr_put_server(dal__buf *out, const dal__url *u, const dal__dialec
  * with dal__free_secret). */
 int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
                        dal_error *err);
+/* connstr with the dialect's connect_timeout_key set to seconds (rounded
+ * up) unless the URL sets it; malloc'd (dal__free_secret), NULL on ENOMEM. */
+char *dal__connstr_with_connect_timeout(const char *connstr, const dal__url *u,
+                                        const dal__dialect *d, double seconds);
 /* The generic builder: server keys, then defaults and query keys. */
 void dal__connstr_build(const dal__url *u, const dal__dialect *d, dal__buf *out);
 /* Copies a connection string with the values of PWD and Password replaced

@@ -1,4 +1,6 @@
-/* MySQL and MariaDB through MariaDB Connector/ODBC or MySQL Connector/ODBC. */
+/* MariaDB (and MySQL) through MariaDB Connector/ODBC 3.1 (Debian
+ * odbc-mariadb), tested against MariaDB 10.11. MySQL Connector/ODBC is
+ * accepted when it is the one installed, untested. */
 #include "dal/error.h"
 #include "dialect.h"
 
@@ -10,7 +12,10 @@ static const char *const drivers[] = {"MariaDB Unicode",
                                       "MySQL ODBC 8.0 ANSI Driver",
                                       "MySQL",
                                       NULL};
-static const char *const defaults[] = {"CHARSET=utf8mb4", NULL};
+/* utf8mb4: every Unicode character, 4-byte ones included (MariaDB's "utf8"
+ * is 3 bytes). OPTION=2 (FOUND_ROWS): an UPDATE counts the rows it matched,
+ * as PostgreSQL and SQLite do, not only those whose value changed. */
+static const char *const defaults[] = {"CHARSET=utf8mb4", "OPTION=2", NULL};
 
 static int classify(const char *sqlstate, long native)
 {
@@ -18,6 +23,11 @@ static int classify(const char *sqlstate, long native)
     switch (native) {
     case 1213: return DAL_ECONFLICT;     /* ER_LOCK_DEADLOCK */
     case 1205: return DAL_EBUSY;         /* ER_LOCK_WAIT_TIMEOUT */
+    case 1461: return DAL_EBUSY;         /* ER_MAX_PREPARED_STMT_COUNT_REACHED */
+    case 1792: return DAL_EREADONLY;     /* ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION */
+    case 1290: return DAL_EREADONLY;     /* ER_OPTION_PREVENTS_STATEMENT (read_only) */
+    case 1927:                           /* ER_CONNECTION_KILLED */
+    case 4031:                           /* ER_CLIENT_INTERACTION_TIMEOUT */
     case 2006:                           /* CR_SERVER_GONE_ERROR */
     case 2013: return DAL_EDISCONNECTED; /* CR_SERVER_LOST */
     default: return 0;
@@ -36,8 +46,15 @@ const dal__dialect dal__dialect_mysql = {
     .setup_sql = NULL,
     .classify = classify,
     .ping_sql = "SELECT 1",
+    /* The driver ignores SQL_ATTR_LOGIN_TIMEOUT; its own key bounds the connect. */
+    .connect_timeout_key = "CONN_TIMEOUT",
+    .read_only_sql = "SET SESSION TRANSACTION READ ONLY",
+    .read_write_sql = "SET SESSION TRANSACTION READ WRITE",
     .default_port = 3306,
-    .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT,
+    /* No RESET ALL: a connection a user changed (SET, temporary tables, user
+     * locks, PREPARE) is closed at check-in instead. The driver's queries
+     * run as written: a timed-out call is ended by closing the socket. */
+    .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_INTERRUPT_SOCKET,
     .max_params = 65535,
     .json_type = "JSON",
 };

@@ -63,10 +63,15 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     /* Whole seconds; psqlODBC hands it to libpq as connect_timeout. */
     SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT,
                       (SQLPOINTER)(intptr_t)(SQLUINTEGER)ceil(e->connect_timeout), 0);
-    if (!dal__driver_lock(e->pool_timeout)) { /* other connects hold it: wait as a checkout does */
+    char *connstr = dal__connstr_with_connect_timeout(p->connstr, &e->url, e->dialect,
+                                                      e->connect_timeout);
+    bool locked = connstr && dal__driver_lock(e->pool_timeout);
+    if (!locked) { /* other connects hold it: wait as a checkout does */
         SQLFreeHandle(SQL_HANDLE_DBC, c->dbc); /* never connected: no driver to unload */
         dal__free(c->cache);
         dal__free(c);
+        if (!connstr) return dal__error_nomem(err);
+        dal__free_secret(connstr);
         return dal__error_set(err, DAL_ETIMEOUT,
                               "other connection attempts took longer than pool_timeout=%gs",
                               e->pool_timeout);
@@ -74,8 +79,9 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     bool find_socket = e->dialect->caps & DAL__CAP_INTERRUPT_SOCKET;
     dal__socket_set before = {0};
     if (find_socket) dal__sockets_list(&before);
-    SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)p->connstr, SQL_NTS, NULL, 0, NULL,
+    SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)connstr, SQL_NTS, NULL, 0, NULL,
                                     SQL_DRIVER_NOPROMPT);
+    dal__free_secret(connstr);
     c->socket = -1;
     if (find_socket && DAL__ODBC_OK(sr)) {
         int ports[16];
@@ -312,6 +318,7 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
     st->sql = dal__strdup(sql);
     st->plain_read = dal__sql_is_plain_read(sql);
     st->sets = dal__sql_changes_settings(sql);
+    st->leaves_state = dal__sql_leaves_session_state(sql);
     st->cte_write = c->engine->dialect->cte_rows_sql && dal__sql_is_cte_write(sql);
     if (!st->sql || ((c->engine->dialect->caps & DAL__CAP_STRIP_COMMENTS) &&
                      dal__sql_strip_comments(sql, &st->driver_sql) != 0)) {

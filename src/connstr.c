@@ -1,6 +1,7 @@
 /* ODBC connection strings: KEY=VALUE;... with values braced when needed, so
  * that no value (a password, a query value) can add or replace an attribute. */
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -66,6 +67,20 @@ void dal__connstr_put_server(dal__buf *out, const dal__url *u, const dal__dialec
     if (keys[2] && u->database) dal__connstr_put(out, keys[2], u->database);
     if (keys[3] && u->user) dal__connstr_put(out, keys[3], u->user);
     if (keys[4] && u->password) dal__connstr_put(out, keys[4], u->password);
+}
+
+char *dal__connstr_with_connect_timeout(const char *connstr, const dal__url *u,
+                                        const dal__dialect *d, double seconds)
+{
+    dal__buf b = {0};
+    dal__buf_puts(&b, connstr);
+    if (d->connect_timeout_key && !dal__url_param_get(u, d->connect_timeout_key)) {
+        char value[32];
+        snprintf(value, sizeof value, "%.0f", ceil(seconds));
+        dal__connstr_put(&b, d->connect_timeout_key, value);
+    }
+    if (b.failed) dal__buf_free(&b);
+    return b.data;
 }
 
 void dal__connstr_build(const dal__url *u, const dal__dialect *d, dal__buf *out)

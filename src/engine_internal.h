@@ -91,6 +91,7 @@ struct dal_stmt {
     bool cached;             /* lives in conn->cache (else freed when closed) */
     bool plain_read;         /* a plain SELECT (see txn.c) */
     bool sets;               /* a session-level SET (see txn.c) */
+    bool leaves_state;       /* see dal__sql_leaves_session_state */
     bool implicit;           /* taken by dal_session_query: released with its result */
     bool cte_write;          /* WITH ... INSERT/UPDATE/DELETE: see cte_rows_sql */
     char *driver_sql;        /* sql as the driver gets it (comments removed), or NULL */
@@ -109,6 +110,7 @@ struct dal__conn {
     bool broken;           /* saw a disconnect-class error: never reused */
     bool manual;           /* autocommit is off */
     bool settings_changed; /* a user ran SET: reset before the next user */
+    bool state_left;       /* a temporary table, a session lock...: close at check-in */
     double timeout;        /* seconds a call may take now (0: no bound) */
     bool read_only_now;    /* refuses writes now: a read pool's, or lent to a read-only session */
     double checked_out_at; /* dal__now() at checkout: the time held */

@@ -15,6 +15,12 @@ bool dal__sql_is_plain_read(const char *sql);
 /* True for SET statements that outlive the transaction (not SET LOCAL,
  * SET TRANSACTION or SET CONSTRAINTS). */
 bool dal__sql_changes_settings(const char *sql);
+/* True for statements that leave state in the connection beyond the
+ * transaction that no reset_sql undoes: temporary tables, session locks
+ * (GET_LOCK, pg_advisory_lock), PREPARE, LOCK TABLES, user variables
+ * assigned with :=. May say true of a statement that does not (the cost is
+ * a new connection), never false of one that does among these forms. */
+bool dal__sql_leaves_session_state(const char *sql);
 /* WITH ... INSERT/UPDATE/DELETE/REPLACE. */
 bool dal__sql_is_cte_write(const char *sql);
 /* *stripped: a copy of sql (dal__free it) with every comment replaced by a

@@ -129,6 +129,7 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
         if (rc) return rc;
     }
     if (st->sets) st->conn->settings_changed = true;
+    if (st->leaves_state) st->conn->state_left = true;
     dal__watch w;
     dal__conn_watch(st->conn, &w);
     SQLRETURN sr = SQLExecute(st->h);

@@ -385,6 +385,57 @@ Test(pool, settings_a_user_changed_do_not_reach_the_next_user)
     dal_engine_dispose(e);
 }
 
+/* Whether sql fails (the object it names is gone). */
+static bool fails(dal_session *s, const char *sql)
+{
+    dal_error err = DAL_ERROR_INIT;
+    int rc = dal_session_exec(s, sql, NULL, 0, NULL, &err);
+    dal_session_rollback(s, NULL);
+    return rc != DAL_OK;
+}
+
+DAL_TEST_EACH(pool, check_in_leaves_no_session_state_behind)
+{
+    (void)url;
+    dal_engine *e = engine(backend, "?pool_size=1&max_overflow=0");
+    dal_engine *other = engine(backend, "?pool_size=1&max_overflow=0");
+    bool pg = !strcmp(backend, "postgresql"), maria = !strcmp(backend, "mariadb");
+    dal_session *s;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    dal_test_exec(s, pg ? "CREATE TEMP TABLE leak_t (k INT)" : "CREATE TEMPORARY TABLE leak_t (k INT)");
+    if (pg) cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM (SELECT pg_advisory_lock(4711)) l"), 1);
+    if (maria) {
+        cr_expect_eq(dal_test_scalar(s, "SELECT GET_LOCK('dal_leak', 0)"), 1);
+        dal_test_exec(s, "SET @leak = 42");
+        dal_test_exec(s, "SET SESSION sql_mode = 'ANSI_QUOTES'");
+    }
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    dal_session_close(s);
+
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    cr_expect(fails(s, "SELECT k FROM leak_t"), "the temporary table went with its user");
+    if (maria) {
+        cr_expect_eq(dal_test_scalar(s, "SELECT @leak IS NULL"), 1, "the user variable is gone");
+        cr_expect_eq(dal_test_scalar(s, "SELECT @@sql_mode LIKE '%ANSI_QUOTES%'"), 0,
+                     "the session's sql_mode is the server's again");
+    }
+    dal_session_close(s);
+    if (pg || maria) { /* the lock was released: another connection takes it at once */
+        dal_session *o;
+        DAL_OK_OR_FAIL(dal_session_open(other, &o, &err), err);
+        cr_expect_eq(dal_test_scalar(o, pg ? "SELECT pg_try_advisory_lock(4711)::int"
+                                           : "SELECT GET_LOCK('dal_leak', 0)"),
+                     1);
+        dal_session_close(o); /* and gives it back the same way */
+    }
+    dal_pool_stats st;
+    dal_engine_pool_stats(e, &st);
+    cr_expect_eq(st.discards, 1, "the connection that held state was closed");
+    dal_engine_dispose(other);
+    dal_engine_dispose(e);
+}
+
 DAL_TEST_EACH(pool, old_connections_are_recycled)
 {
     (void)url;

@@ -8,8 +8,12 @@
 #include "backends.h"
 
 static bool is_pg(const char *backend) { return !strcmp(backend, "postgresql"); }
+static bool is_maria(const char *backend) { return !strcmp(backend, "mariadb"); }
 
-/* Column types per backend: int, double, text, blob, bool, timestamp, json. */
+/* Column types per backend: int, double, text, blob, bool, timestamp, json.
+ * MariaDB: TIMESTAMP holds 1970-2038 only and DATETIME drops microseconds
+ * unless declared (6); TEXT and BLOB hold 64 KiB, the LONG kinds 4 GiB;
+ * BOOLEAN is TINYINT(1) and JSON is LONGTEXT with a JSON_VALID check. */
 static void create_types_table(dal_session *s, const char *backend)
 {
     dal_test_exec(s, "DROP TABLE IF EXISTS types_t");
@@ -17,6 +21,9 @@ static void create_types_table(dal_session *s, const char *backend)
         s, is_pg(backend)
                ? "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, "
                  "t TEXT, b BYTEA, f BOOLEAN, ts TIMESTAMP, j JSONB)"
+           : is_maria(backend)
+               ? "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE, t LONGTEXT, "
+                 "b LONGBLOB, f BOOLEAN, ts DATETIME(6), j JSON)"
                : "CREATE TABLE types_t (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE, t TEXT, "
                  "b BLOB, f BOOLEAN, ts TIMESTAMP, j JSON)");
 }
@@ -216,6 +223,8 @@ DAL_TEST_EACH(session, errors_are_classified)
     cr_expect_eq(rc, DAL_ECONSTRAINT, "%s: %s", dal_code_name(rc), err.message);
     if (is_pg(backend))
         cr_expect_str_eq(err.sqlstate, "23505");
+    else if (is_maria(backend))
+        cr_expect_eq(err.native_code, 1062, "ER_DUP_ENTRY"); /* SQLSTATE 23000 */
     else
         cr_expect_eq(err.native_code, 19);
     cr_expect_eq(dal_session_last_error(s)->code, DAL_ECONSTRAINT);

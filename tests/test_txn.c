@@ -209,6 +209,31 @@ Test(txn, session_settings_are_recognised)
     cr_expect_not(dal__sql_changes_settings("SETTINGS"));
 }
 
+Test(txn, state_beyond_the_transaction_is_recognised)
+{
+    static const struct {
+        const char *sql;
+        bool leaves;
+    } t[] = {
+        {"CREATE TEMPORARY TABLE tt (k INT)", true},
+        {"create or replace temporary table tt (k int)", true},
+        {"CREATE GLOBAL TEMP TABLE tt (k INT)", true},
+        {"/* c */ CREATE TEMP TABLE tt AS SELECT 1", true},
+        {"SELECT GET_LOCK('job', 10)", true},
+        {"SELECT pg_advisory_lock(1)", true},
+        {"PREPARE p FROM 'SELECT 1'", true},
+        {"LOCK TABLES t WRITE", true},
+        {"SELECT @n := @n + 1 FROM t", true},
+        {"CREATE TABLE temp (k INT)", false},
+        {"CREATE TABLE t (temp INT)", false},
+        {"SELECT pg_advisory_xact_lock(1)", false},
+        {"SELECT 'a := b', \"x:=\" FROM t -- := here", false},
+        {"INSERT INTO t VALUES (1)", false},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        cr_expect_eq(dal__sql_leaves_session_state(t[i].sql), t[i].leaves, "%s", t[i].sql);
+}
+
 /* ---- transactions that never lie -------------------------------------- */
 
 /* Runs sql and expects code; returns the error for more checks. */

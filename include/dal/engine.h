@@ -48,7 +48,8 @@ typedef struct dal_event {
     const char *sql;      /**< STATEMENT: its text; else NULL                        */
     int64_t rows;         /**< STATEMENT: rows changed, -1 when unknown or a query   */
     const char *reason;   /**< DISCARD: "dead", "timed out", "read-only server",
-                             "reset failed", "too old", "ping failed", "overflow",
+                             "reset failed", "session state", "too old",
+                             "ping failed", "overflow",
                              "disposed"; else NULL                                 */
     const struct dal_value *params; /**< STATEMENT with event_parameters: its values */
     size_t nparams;                 /**< the number of params              */

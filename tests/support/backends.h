@@ -29,9 +29,13 @@ const char *dal_test_tmpdir(void);
     Test(suite, name##_mariadb) { suite##_##name##_body(dal_test_url("mariadb", ""), "mariadb"); } \
     static void suite##_##name##_body(const char *url, const char *backend)
 
-/* Asserts rc == DAL_OK, printing the error when it is not. */
+/* Asserts rc == DAL_OK, printing the error when it is not; rc is evaluated once. */
 #define DAL_OK_OR_FAIL(rc, err)                                                                    \
-    cr_assert_eq((rc), DAL_OK, "%s: %s [%s]", dal_code_name(rc), (err).message, (err).sqlstate)
+    do {                                                                                           \
+        int dal_test_rc_ = (rc); /* once: rc may be the call itself */                            \
+        cr_assert_eq(dal_test_rc_, DAL_OK, "%s: %s [%s]", dal_code_name(dal_test_rc_),            \
+                     (err).message, (err).sqlstate);                                               \
+    } while (0)
 
 /* A socket listening on 127.0.0.1 that accepts (the kernel completes the
  * handshake) and never answers: a hung server. Returns the fd (close it);
