@@ -75,6 +75,9 @@ typedef struct dal__dialect {
      * needs no table, so it also guards creating the history. */
     const char *migration_lock_sql;
     bool migration_lock_is_advisory;
+    /* DDL ends the transaction (MariaDB commits it at once): a migration
+     * cannot be undone, so each runs as a no-transaction file does. */
+    bool ddl_commits;
     /* Makes a connection refuse writes (read-only sessions), and undoes it. */
     const char *read_only_sql;
     const char *read_write_sql;

@@ -48,6 +48,11 @@ const dal__dialect dal__dialect_mysql = {
     .ping_sql = "SELECT 1",
     /* The driver ignores SQL_ATTR_LOGIN_TIMEOUT; its own key bounds the connect. */
     .connect_timeout_key = "CONN_TIMEOUT",
+    /* A session-level try-lock: held until the migrating session's
+     * connection closes (GET_LOCK marks it for closing at check-in). */
+    .migration_lock_sql = "SELECT GET_LOCK('dal_migrate', 0)",
+    .migration_lock_is_advisory = true,
+    .ddl_commits = true,
     .read_only_sql = "SET SESSION TRANSACTION READ ONLY",
     .read_write_sql = "SET SESSION TRANSACTION READ WRITE",
     .default_port = 3306,

@@ -27,6 +27,7 @@ int dal__odbc_classify(const dal__dialect *d, const char *st, long native)
     if (!strncmp(st, "08", 2)) return DAL_EDISCONNECTED;
     if (!strncmp(st, "23", 2)) return DAL_ECONSTRAINT;
     if (!strncmp(st, "42", 2)) return DAL_ESYNTAX;
+    if (!strcmp(st, "21S01") || !strcmp(st, "21S02")) return DAL_ESYNTAX; /* value/column count */
     if (!strncmp(st, "22", 2)) return DAL_EDATA;
     if (!strncmp(st, "28", 2)) return DAL_ECONNECT;
     if (!strncmp(st, "40", 2)) return DAL_ECONFLICT;

@@ -357,8 +357,9 @@ int dal_migrate_to(dal_engine *e, const char *dir, int64_t target, size_t *ran, 
         const dal__migration_file *f = &m.files[i];
         if (f->version > target || applied(&h, f->version)) continue;
         bool did = false;
-        rc = f->no_transaction ? apply_outside_transaction(s, f, &did, err)
-                               : apply_in_transaction(s, f, &did, err);
+        rc = f->no_transaction || e->dialect->ddl_commits
+                 ? apply_outside_transaction(s, f, &did, err)
+                 : apply_in_transaction(s, f, &did, err);
         if (did && ran) (*ran)++;
     }
     dal_session_close(s);

@@ -430,17 +430,21 @@ DAL_TEST_EACH(txn, a_commit_that_fails_on_a_deferred_constraint_commits_nothing)
     dal_engine *e;
     dal_session *s;
     dal_test_open(url, &e, &s);
-    (void)backend;
+    /* MariaDB has no deferred constraints: the violation fails its statement,
+     * and the commit then commits nothing all the same (DAL_EABORTED). */
+    bool deferred = strcmp(backend, "mariadb") != 0;
     dal_test_exec(s, "DROP TABLE IF EXISTS lie_child");
     dal_test_exec(s, "DROP TABLE IF EXISTS lie_parent");
     dal_test_exec(s, "CREATE TABLE lie_parent (id INTEGER PRIMARY KEY)");
-    dal_test_exec(s, "CREATE TABLE lie_child (k INTEGER, p INTEGER REFERENCES lie_parent (id) "
-                     "DEFERRABLE INITIALLY DEFERRED)");
+    dal_test_exec(s, deferred ? "CREATE TABLE lie_child (k INTEGER, p INTEGER REFERENCES "
+                                "lie_parent (id) DEFERRABLE INITIALLY DEFERRED)"
+                              : "CREATE TABLE lie_child (k INTEGER, p INTEGER REFERENCES "
+                                "lie_parent (id))");
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
     expect_exec(s, "INSERT INTO lie_child VALUES (1, NULL)", DAL_OK);
-    expect_exec(s, "INSERT INTO lie_child VALUES (2, 99)", DAL_OK); /* checked at commit */
-    cr_expect_eq(dal_session_commit(s, &err), DAL_ECONSTRAINT, "%s: %s",
+    expect_exec(s, "INSERT INTO lie_child VALUES (2, 99)", deferred ? DAL_OK : DAL_ECONSTRAINT);
+    cr_expect_eq(dal_session_commit(s, &err), deferred ? DAL_ECONSTRAINT : DAL_EABORTED, "%s: %s",
                  dal_code_name(err.code), err.message);
     cr_expect_eq(dal_test_scalar(s, "SELECT COUNT(*) FROM lie_child"), 0, "nothing committed");
     expect_exec(s, "INSERT INTO lie_child VALUES (3, NULL)", DAL_OK);

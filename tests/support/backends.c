@@ -18,18 +18,41 @@ const char *dal_test_tmpdir(void)
     return dir;
 }
 
+/* The URL of a database of this test process's own on the MariaDB server:
+ * MariaDB's DDL commits at once and takes no lock a parallel test would
+ * wait for, so tests running at the same time must not share tables. */
+static const char *mariadb_database(void)
+{
+    static char own[1024];
+    if (own[0]) return own;
+    const char *m = getenv("DAL_TEST_MARIADB_URL");
+    cr_assert(m && *m,
+              "DAL_TEST_MARIADB_URL is not set: run the suite with scripts/test, which starts "
+              "the private MariaDB server (scripts/mariadb start; export "
+              "DAL_TEST_MARIADB_URL=$(scripts/mariadb url))");
+    const char *slash = strrchr(m, '/');
+    cr_assert(slash && slash > strstr(m, "://") + 2, "no database in %s", m);
+    char name[64];
+    snprintf(name, sizeof name, "%s_p%ld", slash + 1, (long)getpid());
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(m, &e, &s);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE IF NOT EXISTS %s", name);
+    dal_test_exec(s, sql);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+    snprintf(own, sizeof own, "%.*s/%s", (int)(slash - m), m, name);
+    return own;
+}
+
 const char *dal_test_url(const char *backend, const char *query)
 {
     static char url[2048];
     if (!strcmp(backend, "sqlite")) {
         snprintf(url, sizeof url, "sqlite:///%s/test.db%s", dal_test_tmpdir(), query);
     } else if (!strcmp(backend, "mariadb")) {
-        const char *m = getenv("DAL_TEST_MARIADB_URL");
-        cr_assert(m && *m,
-                  "DAL_TEST_MARIADB_URL is not set: run the suite with scripts/test, which starts "
-                  "the private MariaDB server (scripts/mariadb start; export "
-                  "DAL_TEST_MARIADB_URL=$(scripts/mariadb url))");
-        snprintf(url, sizeof url, "%s%s", m, query);
+        snprintf(url, sizeof url, "%s%s", mariadb_database(), query);
     } else {
         const char *pg = getenv("DAL_TEST_PG_URL");
         cr_assert(pg && *pg,
