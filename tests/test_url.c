@@ -16,7 +16,7 @@
     "tcp_user_timeout='30000'"
 #define SQD "Timeout=5000;StepAPI=1;FKSupport=1;NoWCHAR=1;BigInt=1;"
 #define SQF "JournalMode=WAL;SyncPragma=NORMAL;"
-#define MYD "CHARSET=utf8mb4;"
+#define MYD "CHARSET=utf8mb4;OPTION=2;"
 
 typedef struct url_case {
     const char *url;
@@ -136,7 +136,7 @@ static const url_case cases[] = {
     {"mysql+odbc://u:p@h/db", 0, "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;" MYD},
     {"mysql://u:p@h", 0, "DRIVER=X;SERVER=h;UID=u;PWD=p;" MYD},
     {"mysql://u:p@h/db?CHARSET=latin1", 0,
-     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;CHARSET=latin1;"},
+     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;OPTION=2;CHARSET=latin1;"},
     /* SQL Server */
     {"mssql://u:p@h:1433/db", 0, "DRIVER=X;Server=h,1433;Database=db;UID=u;PWD=p;"},
     {"mssql://u:p@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;"},
