@@ -85,6 +85,10 @@ typedef struct dal__dialect {
     const char *reset_sql;
     unsigned caps;
     int max_params;        /* bound parameters per statement             */
+    /* The native code of "the server holds too many prepared statements"
+     * (a limit across all its clients), or 0: the connection then frees the
+     * cached statements no session holds and prepares once more. */
+    long statement_limit_native;
     int default_port;      /* the server's port when the URL has none (0) */
     const char *json_type; /* column type for JSON documents             */
 } dal__dialect;

@@ -61,5 +61,6 @@ const dal__dialect dal__dialect_mysql = {
      * run as written: a timed-out call is ended by closing the socket. */
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_INTERRUPT_SOCKET,
     .max_params = 65535,
+    .statement_limit_native = 1461, /* max_prepared_stmt_count */
     .json_type = "JSON",
 };

@@ -352,6 +352,22 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
     return DAL_OK;
 }
 
+/* Frees the cached statements no session holds; returns how many. */
+static int drop_idle_statements(dal__conn *c)
+{
+    int kept = 0, dropped = 0;
+    for (int i = 0; i < c->ncache; i++) {
+        if (c->cache[i]->session) {
+            c->cache[kept++] = c->cache[i];
+        } else {
+            dal__stmt_free(c->cache[i]);
+            dropped++;
+        }
+    }
+    c->ncache = kept;
+    return dropped;
+}
+
 int dal__conn_statement(dal__conn *c, const char *sql, dal_stmt **out, dal_error *err)
 {
     uint64_t hash = hash_sql(sql);
@@ -368,8 +384,15 @@ int dal__conn_statement(dal__conn *c, const char *sql, dal_stmt **out, dal_error
         if (victim < 0 || st->last_used < c->cache[victim]->last_used) victim = i;
     }
     dal_stmt *st = NULL;
-    int rc = prepare(c, sql, hash, &st, err);
-    if (rc) return rc;
+    dal_error local = DAL_ERROR_INIT;
+    int rc = prepare(c, sql, hash, &st, &local);
+    long limit = c->engine->dialect->statement_limit_native;
+    if (rc && limit && local.native_code == limit && drop_idle_statements(c) > 0) {
+        victim = -1; /* the server's limit, not ours: make room from our cache */
+        dal_error_clear(&local);
+        rc = prepare(c, sql, hash, &st, &local);
+    }
+    if (rc) return dal__error_copy(err, &local);
     st->last_used = ++c->tick;
     if (c->ncache < c->engine->statement_cache) {
         c->cache[c->ncache++] = st;

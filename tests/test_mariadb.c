@@ -150,3 +150,74 @@ Test(mariadb, insert_many_past_65535_placeholders_is_batched)
     dal_session_close(s);
     dal_engine_dispose(e);
 }
+
+/* Runs scripts/mariadb ARGS for the private instance "limits" and returns
+ * its first line of output (static). */
+static const char *limits_server(const char *args)
+{
+    const char *dir = getenv("DAL_SCRIPTS_DIR");
+    cr_assert(dir, "DAL_SCRIPTS_DIR is not set (ctest sets it)");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "DAL_MARIADB_INSTANCE=limits %s/mariadb %s", dir, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p, "%s", cmd);
+    static char line[1024];
+    line[0] = '\0';
+    if (!fgets(line, sizeof line, p)) line[0] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    cr_assert_eq(pclose(p), 0, "%s failed", cmd);
+    return line;
+}
+
+static dal_stmt *prepared(dal_session *s, const char *sql)
+{
+    dal_stmt *st = NULL;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_prepare(s, sql, &st, &err), err);
+    return st;
+}
+
+/* max_prepared_stmt_count bounds prepared statements across all of a
+ * server's clients (a server of its own here, so no other test minds). */
+Test(mariadb, the_servers_prepared_statement_limit_makes_room_in_the_cache)
+{
+    limits_server("start");
+    char url[1024];
+    snprintf(url, sizeof url, "%s", limits_server("url"));
+    limits_server("sql SET GLOBAL max_prepared_stmt_count = 4");
+    dal_engine *e;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_engine_create(url, NULL, &e, &err), err);
+    dal_session *s = open_session(e);
+    /* Ten different statements: the cache would keep them all (32), the
+     * server takes four; the idle ones make room. */
+    for (int i = 0; i < 10; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT %d + ?", i);
+        dal_value v = dal_int64(1);
+        dal_result *r;
+        DAL_OK_OR_FAIL(dal_session_query(s, sql, &v, 1, &r, &err), err);
+        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+        dal_result_close(r);
+    }
+    /* Four held by the session: a fifth has no room, and says why. */
+    dal_stmt *held[4];
+    for (int i = 0; i < 4; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT %d", 100 + i);
+        held[i] = prepared(s, sql);
+    }
+    dal_stmt *fifth = NULL;
+    int rc = dal_session_prepare(s, "SELECT 105", &fifth, &err);
+    cr_expect_eq(rc, DAL_EBUSY, "%s: %s", dal_code_name(rc), err.message);
+    cr_expect_eq(err.native_code, 1461, "%s", err.message);
+    for (int i = 0; i < 4; i++)
+        dal_stmt_close(held[i]);
+    dal_session_rollback(s, NULL);
+    dal_error_clear(&err);
+    fifth = prepared(s, "SELECT 105"); /* room again */
+    dal_stmt_close(fifth);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+    limits_server("destroy");
+}
