@@ -1,6 +1,6 @@
 /* dal beside raw ODBC and libzdb, same run, same database, same connection
  * string. Usage:
- *   bench [--smoke] [--reps N] [--pg URL] [--only sqlite|postgresql]
+ *   bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] [--only sqlite|postgresql|mariadb]
  * The PostgreSQL URL comes from --pg or DAL_BENCH_PG_URL (scripts/bench
  * starts the private server); without one only SQLite runs. */
 #include <dal.h>
@@ -58,6 +58,8 @@ int main(int argc, char **argv)
     int reps = 5;
     const char *pg = getenv("DAL_BENCH_PG_URL");
     if (!pg || !*pg) pg = getenv("DAL_TEST_PG_URL");
+    const char *maria = getenv("DAL_BENCH_MARIADB_URL");
+    if (!maria || !*maria) maria = getenv("DAL_TEST_MARIADB_URL");
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--smoke"))
@@ -66,11 +68,14 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--pg") && i + 1 < argc)
             pg = argv[++i];
+        else if (!strcmp(argv[i], "--mariadb") && i + 1 < argc)
+            maria = argv[++i];
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else {
             fprintf(stderr,
-                    "usage: bench [--smoke] [--reps N] [--pg URL] [--only sqlite|postgresql]\n");
+                    "usage: bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] "
+                    "[--only sqlite|postgresql|mariadb]\n");
             return 2;
         }
     }
@@ -86,7 +91,7 @@ int main(int argc, char **argv)
 
     /* The growth series streams: sqliteodbc only streams outside a
      * transaction (lazy_begin), psqlODBC only with UseDeclareFetch. */
-    static bench_target targets[2], streaming[2];
+    static bench_target targets[3], streaming[3];
     int ntargets = 0;
     char url[1024];
     if (!only || !strcmp(only, "sqlite")) {
@@ -102,6 +107,16 @@ int main(int argc, char **argv)
         init_target(&streaming[ntargets], "postgresql", url, pg);
         targets[ntargets].streaming = &streaming[ntargets];
         targets[ntargets++].streaming_name = "postgresql (UseDeclareFetch=1)";
+    }
+    if (maria && *maria && (!only || !strcmp(only, "mariadb"))) {
+        /* libzdb spells the scheme mysql://; Connector/ODBC 3.1 always reads
+         * whole results, so the growth series has no streaming variant. */
+        char zdb[1024];
+        snprintf(zdb, sizeof zdb, "mysql://%s", strstr(maria, "://") ? strstr(maria, "://") + 3 : maria);
+        init_target(&targets[ntargets], "mariadb", maria, zdb);
+        init_target(&streaming[ntargets], "mariadb", maria, zdb);
+        targets[ntargets].streaming = &streaming[ntargets];
+        targets[ntargets++].streaming_name = "mariadb (whole results)";
     }
 
     struct utsname u;

@@ -1,4 +1,4 @@
-/* Events and pool timings on both backends: order and fields, parameter
+/* Events and pool timings on every backend: order and fields, parameter
  * values only when asked, discards with their reasons, several threads, a
  * slow callback that blocks no other thread, and the statement histogram. */
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* JSON through jansson on both backends: documents in JSON columns, rows as
+/* JSON through jansson on every backend: documents in JSON columns, rows as
  * JSON, streaming export, replaceable serializer. */
 #include <jansson.h>
 #include <stdlib.h>

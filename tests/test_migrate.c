@@ -1,4 +1,4 @@
-/* Schema migrations on both backends: up, status, down, failures that leave
+/* Schema migrations on every backend: up, status, down, failures that leave
  * nothing behind, tricky files, changed and missing files, no-transaction
  * files, many files, and deployers racing as real processes. Each test has
  * a database of its own (an SQLite file; a PostgreSQL schema). */

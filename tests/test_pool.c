@@ -1,4 +1,4 @@
-/* The pool on both backends: limits, waiting, fairness under threads,
+/* The pool on every backend: limits, waiting, fairness under threads,
  * dirty check-ins, dead connections, the statement cache, dispose. */
 #include <pthread.h>
 #include <stdatomic.h>

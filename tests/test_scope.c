@@ -1,4 +1,4 @@
-/* dal_configure, per-thread scopes and the middleware, on both backends:
+/* dal_configure, per-thread scopes and the middleware, on every backend:
  * the reference pattern's own tests in C, plus nesting, threads, thread exit,
  * reconfiguration and moving a scope between threads. */
 #include <pthread.h>

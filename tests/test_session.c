@@ -1,4 +1,4 @@
-/* Sessions on both backends: typed values, results, transactions, bulk
+/* Sessions on every backend: typed values, results, transactions, bulk
  * insert and exact error classes. */
 #include <jansson.h>
 #include <math.h>
