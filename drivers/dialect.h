@@ -91,6 +91,10 @@ typedef struct dal__dialect {
     long statement_limit_native;
     int default_port;      /* the server's port when the URL has none (0) */
     const char *json_type; /* column type for JSON documents             */
+    /* For drivers that describe booleans and JSON as plain integers and
+     * text: a query with ? for a catalog and a table, returning each of its
+     * boolean ('b') and JSON ('j') columns: name, kind. NULL: none. */
+    const char *column_kinds_sql;
 } dal__dialect;
 
 extern const dal__dialect dal__dialect_sqlite;

@@ -63,4 +63,11 @@ const dal__dialect dal__dialect_mysql = {
     .max_params = 65535,
     .statement_limit_native = 1461, /* max_prepared_stmt_count */
     .json_type = "JSON",
+    .column_kinds_sql =
+        "SELECT c.COLUMN_NAME, IF(c.COLUMN_TYPE = 'tinyint(1)', 'b', 'j') "
+        "FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ? AND "
+        "(c.COLUMN_TYPE = 'tinyint(1)' OR (c.DATA_TYPE = 'longtext' AND EXISTS (SELECT 1 FROM "
+        "information_schema.CHECK_CONSTRAINTS k WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND "
+        "k.TABLE_NAME = c.TABLE_NAME AND k.CHECK_CLAUSE = CONCAT('json_valid(`', c.COLUMN_NAME, "
+        "'`)'))))",
 };

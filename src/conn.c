@@ -153,6 +153,7 @@ void dal__conn_close(dal__conn *c)
     for (int i = 0; i < c->ncache; i++)
         dal__stmt_free(c->cache[i]);
     dal__free(c->cache);
+    dal__column_kinds_free(c);
     if (!c->broken && c->manual) {
         dal__watch w;
         dal__conn_watch(c, &w); /* may SQLCancel c->cancel: freed only after */

@@ -100,6 +100,7 @@ struct dal_stmt {
 };
 
 typedef struct dal__pool dal__pool;
+typedef struct dal__column_kind dal__column_kind;
 
 struct dal__conn {
     dal_engine *engine;
@@ -120,6 +121,8 @@ struct dal__conn {
     dal_stmt **cache;
     int ncache;
     uint64_t tick;
+    struct dal__column_kind *kinds; /* what column_kinds_sql taught (column_kinds.c) */
+    size_t nkinds;
     dal__conn *next_idle;
 };
 
@@ -211,6 +214,10 @@ void dal__conn_close(dal__conn *c);
 bool dal__conn_ping(dal__conn *c);
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
 /* Undoes SET statements of the last user and runs the setup statements again. */
+/* column_kinds.c: the boolean and JSON columns a driver describes as
+ * integers and text, learned from the server once per table and connection. */
+void dal__column_kinds_apply(dal_result *r);
+void dal__column_kinds_free(dal__conn *c);
 int dal__conn_reset_settings(dal__conn *c, dal_error *err);
 /* Watching calls that talk to the server (watchdog.c), bounded by
  * c->timeout. unwatch returns true when the call was interrupted. Inline:

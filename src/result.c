@@ -64,6 +64,7 @@ static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
         classify_column(col, type_name);
     }
     r->ncols = (size_t)n;
+    if (st->conn->engine->dialect->column_kinds_sql) dal__column_kinds_apply(r);
     dal__block_bind(r);
     return DAL_OK;
 }
