@@ -33,6 +33,7 @@ typedef struct dal__dialect {
     const char *name;
     const char *const *schemes;      /* NULL-terminated                      */
     const char *const *odbc_drivers; /* odbcinst names to try, in order      */
+    const char *tested_driver;       /* the one of them dal's tests run      */
     const char *package;             /* Debian package providing the driver  */
     bool requires_database;
     /* Connection-string keys for server, port, database, user, password

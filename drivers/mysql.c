@@ -38,6 +38,7 @@ const dal__dialect dal__dialect_mysql = {
     .name = "mysql",
     .schemes = schemes,
     .odbc_drivers = drivers,
+    .tested_driver = "MariaDB Unicode",
     .package = "odbc-mariadb",
     .requires_database = false,
     .server_keys = {"SERVER", "PORT", "DATABASE", "UID", "PWD"},

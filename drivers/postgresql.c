@@ -189,6 +189,7 @@ const dal__dialect dal__dialect_postgresql = {
     .name = "postgresql",
     .schemes = schemes,
     .odbc_drivers = drivers,
+    .tested_driver = "PostgreSQL Unicode",
     .package = "odbc-postgresql",
     .requires_database = true,
     .server_keys = {"Server", "Port", "Database", "UID", "PWD"},

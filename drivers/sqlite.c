@@ -44,6 +44,7 @@ const dal__dialect dal__dialect_sqlite = {
     .name = "sqlite",
     .schemes = schemes,
     .odbc_drivers = drivers,
+    .tested_driver = "SQLite3",
     .package = "libsqliteodbc",
     .requires_database = false,
     .server_keys = {NULL, NULL, "Database", NULL, NULL},

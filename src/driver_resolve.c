@@ -90,7 +90,8 @@ int dal_odbc_drivers(dal_driver_fn fn, void *ctx, dal_error *err)
     int rc = dal__installed_drivers(&names, err);
     for (size_t i = 0; !rc && i < names.len; i += strlen(names.data + i) + 1) {
         const dal__dialect *d = dal__dialect_for_driver(names.data + i);
-        if (fn(ctx, names.data + i, d ? d->name : NULL)) break;
+        bool tested = d && d->tested_driver && !strcasecmp(d->tested_driver, names.data + i);
+        if (fn(ctx, names.data + i, d ? d->name : NULL, tested)) break;
     }
     dal__buf_free(&names);
     return rc;

@@ -266,15 +266,16 @@ Test(engine, hosts_of_the_url_with_default_ports)
     cr_expect_eq(dal_engine_host_count(NULL), 0);
 }
 
-static int collect_driver(void *ctx, const char *driver, const char *dialect)
+static int collect_driver(void *ctx, const char *driver, const char *dialect, bool tested)
 {
-    if (!strcmp(driver, "SQLite3")) strcpy(ctx, dialect ? dialect : "(none)");
+    if (!strcmp(driver, "SQLite3") && tested) strcpy(ctx, dialect ? dialect : "(none)");
+    if (!strcmp(driver, "MariaDB Unicode") && tested) strcat(ctx, dialect ? "+mysql" : "+none");
     return 0;
 }
 
-static int stop_at_first(void *ctx, const char *driver, const char *dialect)
+static int stop_at_first(void *ctx, const char *driver, const char *dialect, bool tested)
 {
-    (void)driver, (void)dialect;
+    (void)driver, (void)dialect, (void)tested;
     ++*(int *)ctx;
     return 1;
 }
@@ -285,7 +286,7 @@ Test(engine, installed_drivers_with_their_dialects)
     dal_error err = DAL_ERROR_INIT;
     int rc = dal_odbc_drivers(collect_driver, sqlite_dialect, &err);
     DAL_OK_OR_FAIL(rc, err);
-    cr_expect_str_eq(sqlite_dialect, "sqlite");
+    cr_expect_str_eq(sqlite_dialect, "sqlite+mysql", "both tested, each with its dialect");
     int calls = 0;
     cr_expect_eq(dal_odbc_drivers(stop_at_first, &calls, &err), DAL_OK);
     cr_expect_eq(calls, 1, "a non-zero return stops the listing");

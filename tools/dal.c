@@ -80,10 +80,14 @@ static int explain(const char *url)
     return 0;
 }
 
-static int print_driver(void *ctx, const char *driver, const char *dialect)
+static int print_driver(void *ctx, const char *driver, const char *dialect, bool tested)
 {
     ++*(int *)ctx;
-    printf("%-32s %s\n", driver, dialect ? dialect : "(odbc:// with driver=)");
+    const char *name = dialect ? dialect : "(odbc:// with driver=)";
+    if (tested)
+        printf("%-32s %-24s tested\n", driver, name);
+    else
+        printf("%-32s %s\n", driver, name);
     return 0;
 }
 

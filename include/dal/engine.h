@@ -150,10 +150,11 @@ DAL_EXPORT size_t dal_engine_host_count(const dal_engine *engine);
 DAL_EXPORT const char *dal_engine_host(const dal_engine *engine, size_t i, int *port);
 
 /** Called by dal_odbc_drivers for each installed driver: its name in
- * odbcinst.ini and the dialect dal uses for it (NULL when dal has none: reach
- * it with an odbc:// URL). Both are borrowed for the call. A non-zero return
- * stops the listing. */
-typedef int (*dal_driver_fn)(void *ctx, const char *driver, const char *dialect);
+ * odbcinst.ini, the dialect dal uses for it (NULL when dal has none: reach
+ * it with an odbc:// URL), and whether dal's own test suite runs against it
+ * (sqliteodbc, psqlODBC, MariaDB Connector/ODBC). The strings are borrowed
+ * for the call. A non-zero return stops the listing. */
+typedef int (*dal_driver_fn)(void *ctx, const char *driver, const char *dialect, bool tested);
 
 /** Lists the ODBC drivers the driver manager knows, in its order, calling
  * fn(ctx, ...) for each. Returns DAL_OK (also when none is installed), or
