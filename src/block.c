@@ -1,7 +1,5 @@
 /* Block fetch: result columns bound to row arrays, so one SQLFetch brings
- * a block of rows instead of one SQLGetData call per value. A block holds
- * as many rows as fit in DAL__BLOCK_BYTES (narrow rows: more rows, fewer
- * fetch calls), between DAL__BLOCK_ROWS_MIN and DAL__BLOCK_ROWS_MAX. Values
+ * DAL__BLOCK_ROWS rows instead of one SQLGetData call per value. Values
  * longer than a column's bound width are read again whole with SQLSetPos +
  * SQLGetData: drivers under-report sizes (psqlODBC says VARCHAR(255) for
  * json), and nothing is ever truncated. */
@@ -11,9 +9,7 @@
 #include "engine_internal.h"
 #include "error_internal.h"
 
-#define DAL__BLOCK_BYTES     (256 * 1024)
-#define DAL__BLOCK_ROWS_MIN  128
-#define DAL__BLOCK_ROWS_MAX  1024
+#define DAL__BLOCK_ROWS      128
 #define DAL__BLOCK_WIDTH_MIN 32
 #define DAL__BLOCK_WIDTH_MAX 512
 
@@ -33,36 +29,22 @@ static size_t width_of(const dal__column *col)
     return w < DAL__BLOCK_WIDTH_MIN ? DAL__BLOCK_WIDTH_MIN : w;
 }
 
-/* Rows a block holds for these columns' widths. */
-static size_t rows_for(const dal_result *r)
-{
-    size_t row = 0;
-    for (size_t i = 0; i < r->ncols; i++)
-        row += width_of(&r->cols[i]) + sizeof(SQLLEN);
-    size_t rows = DAL__BLOCK_BYTES / row;
-    return rows < DAL__BLOCK_ROWS_MIN   ? DAL__BLOCK_ROWS_MIN
-           : rows > DAL__BLOCK_ROWS_MAX ? DAL__BLOCK_ROWS_MAX
-                                        : rows;
-}
-
 void dal__block_bind(dal_result *r)
 {
     dal_stmt *st = r->stmt;
     dal__block_unbind(r);
     if (!(st->conn->engine->dialect->caps & DAL__CAP_BLOCK_FETCH) || r->ncols == 0) return;
     SQLHSTMT h = st->h;
-    size_t rows = rows_for(r);
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
         size_t width = width_of(col);
-        if (width != col->width || rows != col->rows || !col->block) {
-            char *block = dal__realloc(col->block, width * rows);
-            SQLLEN *ind = dal__realloc(col->ind, sizeof *ind * rows);
+        if (width != col->width || !col->block) {
+            char *block = dal__realloc(col->block, width * DAL__BLOCK_ROWS);
+            SQLLEN *ind = dal__realloc(col->ind, sizeof *ind * DAL__BLOCK_ROWS);
             if (block) col->block = block;
             if (ind) col->ind = ind;
             if (!block || !ind) goto fallback;
             col->width = width;
-            col->rows = rows;
         }
         if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), col->c_type, col->block,
                                      (SQLLEN)width, col->ind)))
@@ -70,7 +52,7 @@ void dal__block_bind(dal_result *r)
     }
     if (!DAL__ODBC_OK(
             SQLSetStmtAttr(h, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0)) ||
-        !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)rows, 0)) ||
+        !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)DAL__BLOCK_ROWS, 0)) ||
         !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROWS_FETCHED_PTR, &r->fetched, 0)))
         goto fallback;
     r->block = true;

@@ -49,7 +49,6 @@ typedef struct dal__column {
     char *block;   /* bound row array (block fetch), width bytes a row */
     SQLLEN *ind;
     size_t width;
-    size_t rows; /* rows the block holds */
 } dal__column;
 
 struct dal_result {

@@ -94,11 +94,11 @@ DAL_TEST_EACH(timeouts, a_session_timeout_lasts_until_the_session_is_closed)
 }
 
 /* The first rows come at once; a later one takes minutes. PostgreSQL's
- * rows come in blocks of at most 1024: the slow one is in the third. */
+ * rows come in rowsets of 128: the slow one is in the second. */
 static const char *slow_later_row_sql(const char *backend)
 {
     return !strcmp(backend, "postgresql")
-               ? "SELECT g, CASE WHEN g = 2500 THEN pg_sleep(30) END FROM generate_series(1, 3000) g"
+               ? "SELECT g, CASE WHEN g = 200 THEN pg_sleep(30) END FROM generate_series(1, 300) g"
                : "SELECT x FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
                  "SELECT x FROM c) WHERE x < 3 OR x > 4000000000";
 }
