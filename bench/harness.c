@@ -100,6 +100,7 @@ void bench_run(const bench_workload *w, const bench_target *t, int reps, bool sm
         t = t->streaming;
     }
     size_t n = !strcmp(t->name, "sqlite") ? w->n_sqlite : w->n_pg;
+    if (t->big_ops_divisor > 1 && n >= 1000000 && !w->measure_rss) n /= t->big_ops_divisor;
     if (smoke) n = n / 1000 > 10 ? n / 1000 : 10;
     if (w->prepare) w->prepare(t, n);
     double rate[SIDES][32];

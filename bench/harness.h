@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 typedef struct bench_target {
-    const char *name;                     /* "sqlite" or "postgresql"              */
+    const char *name;                     /* "sqlite", "postgresql" or "mariadb"   */
+    size_t big_ops_divisor;               /* divides timed workloads of >= 1M ops  */
     char dal_url[512];                    /* for dal                                */
     char odbc[1024];                      /* the same connection string, for raw    */
     char zdb_url[512];                    /* for libzdb                             */

@@ -60,6 +60,23 @@ Test(security, no_failure_path_shows_the_password)
     expect_clean_failure("nosuch://u:" SECRET "@h/db");
 }
 
+Test(security, no_mariadb_failure_shows_the_password)
+{
+    const char *m = getenv("DAL_TEST_MARIADB_URL");
+    cr_assert(m && *m, "DAL_TEST_MARIADB_URL is not set (scripts/test sets it)");
+    const char *port = strrchr(strrchr(m, '@'), ':');
+    int n = (int)strcspn(port, "/");
+    char url[1024];
+    snprintf(url, sizeof url, "mariadb://dal:" SECRET "@127.0.0.1%.*s/dal_test", n, port);
+    expect_clean_failure(url); /* bad password */
+    snprintf(url, sizeof url, "mariadb://dal:" SECRET "@127.0.0.1%.*s/no_such_db", n, port);
+    expect_clean_failure(url);
+    snprintf(url, sizeof url, "mariadb://nobody:" SECRET "@127.0.0.1%.*s/dal_test", n, port);
+    expect_clean_failure(url);
+    expect_clean_failure("mariadb://dal:" SECRET "@127.0.0.1:1/dal_test");
+    expect_clean_failure("mariadb://dal:" SECRET "@127.0.0.1/dal_test?CONN_TIMEOUT=x" SECRET);
+}
+
 Test(security, explain_and_connection_strings_mask_every_password)
 {
     const char *urls[] = {"postgresql://u:" SECRET "@h/db", "odbc://u:" SECRET "@Dsn",
