@@ -167,8 +167,7 @@ void dal__conn_close(dal__conn *c)
 
 int dal__conn_reset_settings(dal__conn *c, dal_error *err)
 {
-    const char *reset = c->engine->dialect->reset_sql;
-    int rc = reset ? dal__conn_exec_direct(c, reset, err) : DAL_OK;
+    int rc = dal__conn_exec_direct(c, c->engine->dialect->reset_sql, err);
     if (!rc) rc = run_setup(c, err);
     if (!rc && c->manual) rc = dal__conn_end_txn(c, true, err);
     if (!rc) c->settings_changed = false;

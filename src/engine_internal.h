@@ -213,12 +213,13 @@ int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 void dal__conn_close(dal__conn *c);
 bool dal__conn_ping(dal__conn *c);
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
-/* Undoes SET statements of the last user and runs the setup statements again. */
+/* Undoes SET statements of the last user with the dialect's reset_sql (the
+ * caller checks there is one) and runs the setup statements again. */
+int dal__conn_reset_settings(dal__conn *c, dal_error *err);
 /* column_kinds.c: the boolean and JSON columns a driver describes as
  * integers and text, learned from the server once per table and connection. */
 void dal__column_kinds_apply(dal_result *r);
 void dal__column_kinds_free(dal__conn *c);
-int dal__conn_reset_settings(dal__conn *c, dal_error *err);
 /* Watching calls that talk to the server (watchdog.c), bounded by
  * c->timeout. unwatch returns true when the call was interrupted. Inline:
  * without a timeout they cost a compare on the hot path. */

@@ -87,15 +87,14 @@ void dal__session_release(dal_session *s)
     dal__conn *c = s->conn;
     dal_error ignored = DAL_ERROR_INIT;
     bool discard = c->broken || dal__txn_end(s, false, &ignored) != DAL_OK;
-    /* State no reset undoes (a temporary table, a session lock) would reach
-     * the next user: the connection goes instead. */
-    if (!discard && c->state_left) discard = true, c->discard_reason = "session state";
-    /* The next user gets the settings dal made, not the ones this user SET;
-     * without a statement that undoes them, a new connection. */
-    if (!discard && c->settings_changed) {
-        discard = !c->engine->dialect->reset_sql || dal__conn_reset_settings(c, &ignored) != DAL_OK;
-        if (discard && !c->engine->dialect->reset_sql) c->discard_reason = "session state";
-    }
+    /* The next user gets the settings dal made, not the ones this user SET.
+     * State no reset undoes (a temporary table, a session lock, a SET where
+     * the dialect has no reset) would reach the next user: the connection
+     * goes instead. */
+    bool can_reset = c->engine->dialect->reset_sql != NULL;
+    if (!discard && (c->state_left || (c->settings_changed && !can_reset)))
+        discard = true, c->discard_reason = "session state";
+    if (!discard && c->settings_changed) discard = dal__conn_reset_settings(c, &ignored) != DAL_OK;
     if (!discard && c->read_only_now && !c->pool->read_only) discard = !take_back_read_only(c);
     dal__pool_checkin(c, s, discard);
 }

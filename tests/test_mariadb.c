@@ -7,22 +7,6 @@
 
 #include "backends.h"
 
-static dal_engine *engine(const char *query)
-{
-    dal_engine *e;
-    dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_engine_create(dal_test_url("mariadb", query), NULL, &e, &err), err);
-    return e;
-}
-
-static dal_session *open_session(dal_engine *e)
-{
-    dal_session *s;
-    dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
-    return s;
-}
-
 static int exec(dal_session *s, const char *sql, dal_error *err)
 {
     return dal_session_exec(s, sql, NULL, 0, NULL, err);
@@ -30,8 +14,8 @@ static int exec(dal_session *s, const char *sql, dal_error *err)
 
 Test(mariadb, a_connection_killed_mid_transaction_commits_nothing)
 {
-    dal_engine *e = engine("?pool_size=2");
-    dal_session *a = open_session(e), *b = open_session(e);
+    dal_engine *e = dal_test_engine("mariadb", "?pool_size=2");
+    dal_session *a = dal_test_session(e), *b = dal_test_session(e);
     dal_test_exec(a, "CREATE OR REPLACE TABLE killed_t (k INT PRIMARY KEY)");
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_commit(a, &err), err);
@@ -48,7 +32,7 @@ Test(mariadb, a_connection_killed_mid_transaction_commits_nothing)
     cr_expect_eq(dal_test_scalar(b, "SELECT COUNT(*) FROM killed_t"), 0, "nothing was committed");
     dal_session_close(a);
     dal_session_close(b);
-    a = open_session(e); /* the pool hands out a working connection again */
+    a = dal_test_session(e); /* the pool hands out a working connection again */
     cr_expect_eq(dal_test_scalar(a, "SELECT 7"), 7);
     dal_session_close(a);
     dal_engine_dispose(e);
@@ -71,8 +55,8 @@ static void *run_statement(void *arg)
 
 Test(mariadb, a_deadlock_is_a_retryable_conflict)
 {
-    dal_engine *e = engine("?pool_size=2");
-    dal_session *a = open_session(e), *b = open_session(e);
+    dal_engine *e = dal_test_engine("mariadb", "?pool_size=2");
+    dal_session *a = dal_test_session(e), *b = dal_test_session(e);
     dal_test_exec(a, "CREATE OR REPLACE TABLE deadlock_t (k INT PRIMARY KEY, v INT)");
     dal_test_exec(a, "INSERT INTO deadlock_t VALUES (1, 0), (2, 0)");
     dal_error err = DAL_ERROR_INIT;
@@ -101,8 +85,8 @@ Test(mariadb, a_deadlock_is_a_retryable_conflict)
 
 Test(mariadb, a_lock_wait_that_times_out_is_busy_and_aborts_the_transaction)
 {
-    dal_engine *e = engine("?pool_size=2");
-    dal_session *a = open_session(e), *b = open_session(e);
+    dal_engine *e = dal_test_engine("mariadb", "?pool_size=2");
+    dal_session *a = dal_test_session(e), *b = dal_test_session(e);
     dal_test_exec(a, "CREATE OR REPLACE TABLE wait_t (k INT PRIMARY KEY)");
     dal_test_exec(a, "INSERT INTO wait_t VALUES (1)");
     dal_error err = DAL_ERROR_INIT;
@@ -124,8 +108,8 @@ Test(mariadb, a_lock_wait_that_times_out_is_busy_and_aborts_the_transaction)
 
 Test(mariadb, insert_many_past_65535_placeholders_is_batched)
 {
-    dal_engine *e = engine("");
-    dal_session *s = open_session(e);
+    dal_engine *e = dal_test_engine("mariadb", "");
+    dal_session *s = dal_test_session(e);
     dal_test_exec(s, "CREATE OR REPLACE TABLE many_t (a BIGINT, b VARCHAR(20), c DOUBLE)");
     enum { ROWS = 40000, COLS = 3 }; /* 120,000 values */
     static dal_value v[ROWS * COLS];
@@ -185,10 +169,9 @@ Test(mariadb, the_servers_prepared_statement_limit_makes_room_in_the_cache)
     char url[1024];
     snprintf(url, sizeof url, "%s", limits_server("url"));
     limits_server("sql SET GLOBAL max_prepared_stmt_count = 4");
-    dal_engine *e;
+    dal_engine *e = dal_test_engine_at(url);
+    dal_session *s = dal_test_session(e);
     dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_engine_create(url, NULL, &e, &err), err);
-    dal_session *s = open_session(e);
     /* Ten different statements: the cache would keep them all (32), the
      * server takes four; the idle ones make room. */
     for (int i = 0; i < 10; i++) {

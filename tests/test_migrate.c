@@ -75,14 +75,6 @@ static void put(const char *dir, const char *file, const char *text)
     fclose(f);
 }
 
-static dal_engine *engine_at(const char *url)
-{
-    dal_engine *e;
-    dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_engine_create(url, NULL, &e, &err), err);
-    return e;
-}
-
 static int64_t scalar(dal_engine *e, const char *sql)
 {
     dal_session *s;
@@ -159,7 +151,7 @@ DAL_TEST_EACH(migrate, up_status_down_and_up_again)
 {
     (void)url;
     const char *dir = own_dir("updown");
-    dal_engine *e = engine_at(own_url(backend, "updown"));
+    dal_engine *e = dal_test_engine_at(own_url(backend, "updown"));
     put(dir, "1_people.sql", "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);\n");
     put(dir, "1_people.down.sql", "DROP TABLE people;\n");
     put(dir, "2_seed.sql", "INSERT INTO people VALUES (1, 'a');\nINSERT INTO people VALUES (2, 'b');\n");
@@ -186,7 +178,7 @@ DAL_TEST_EACH(migrate, a_failing_statement_leaves_nothing_of_its_migration)
 {
     (void)url;
     const char *dir = own_dir("fails");
-    dal_engine *e = engine_at(own_url(backend, "fails"));
+    dal_engine *e = dal_test_engine_at(own_url(backend, "fails"));
     put(dir, "1_ok.sql", "CREATE TABLE ok_t (k INTEGER);\n");
     put(dir, "2_bad.sql",
         "CREATE TABLE half_t (k INTEGER);\nINSERT INTO half_t VALUES (1);\n\n-- then\n"
@@ -222,7 +214,7 @@ DAL_TEST_EACH(migrate, tricky_files_run_as_written)
 {
     (void)url;
     const char *dir = own_dir("tricky");
-    dal_engine *e = engine_at(own_url(backend, "tricky"));
+    dal_engine *e = dal_test_engine_at(own_url(backend, "tricky"));
     put(dir, "1_tables.sql",
         "/* a comment; with 'quotes' and \"more\" */\nCREATE TABLE t (k INTEGER, note TEXT);\n"
         "CREATE TABLE audit (k INTEGER, what TEXT); -- trailing; comment\n"
@@ -252,7 +244,7 @@ DAL_TEST_EACH(migrate, changed_and_missing_files_are_refused)
 {
     (void)url;
     const char *dir = own_dir("changed");
-    dal_engine *e = engine_at(own_url(backend, "changed"));
+    dal_engine *e = dal_test_engine_at(own_url(backend, "changed"));
     put(dir, "1_a.sql", "CREATE TABLE ch_a (k INTEGER);\n");
     put(dir, "2_b.sql", "CREATE TABLE ch_b (k INTEGER);\n");
     cr_expect_eq(migrate(e, dir, DAL_MIGRATE_LATEST), 2);
@@ -279,7 +271,7 @@ DAL_TEST_EACH(migrate, changed_and_missing_files_are_refused)
 DAL_TEST_EACH(migrate, bad_directories_are_refused_before_anything_runs)
 {
     (void)url;
-    dal_engine *e = engine_at(own_url(backend, "baddir"));
+    dal_engine *e = dal_test_engine_at(own_url(backend, "baddir"));
     struct {
         const char *files[2], *says;
     } t[] = {
@@ -316,7 +308,7 @@ DAL_TEST_EACH(migrate, no_transaction_files_run_outside_and_failures_need_a_pers
 {
     (void)url;
     const char *dir = own_dir("notx");
-    dal_engine *e = engine_at(own_url(backend, "notx"));
+    dal_engine *e = dal_test_engine_at(own_url(backend, "notx"));
     put(dir, "1_t.sql", "CREATE TABLE nt (k INTEGER);\n");
     put(dir, "2_index.sql",
         !strcmp(backend, "postgresql")
@@ -352,7 +344,7 @@ DAL_TEST_EACH(migrate, two_hundred_migrations)
 {
     (void)url;
     const char *dir = own_dir("many");
-    dal_engine *e = engine_at(own_url(backend, "many"));
+    dal_engine *e = dal_test_engine_at(own_url(backend, "many"));
     put(dir, "1_base.sql", "CREATE TABLE many_t (k INTEGER);\n");
     for (int v = 2; v <= 200; v++) {
         char file[64], sql[128];
@@ -412,7 +404,7 @@ DAL_TEST_EACH(migrate, concurrent_deployers_apply_each_migration_once)
             total += WIFEXITED(status) ? WEXITSTATUS(status) : 0;
         }
         cr_expect_eq(total, 8, "round %d: each of 8 migrations ran once (%d runs)", round, total);
-        dal_engine *e = engine_at(u);
+        dal_engine *e = dal_test_engine_at(u);
         cr_expect_eq(scalar(e, "SELECT COUNT(*) FROM race_t"), 7);
         cr_expect_eq(scalar(e, "SELECT COUNT(*) FROM dal_schema_migrations"), 8);
         dal_engine_dispose(e);

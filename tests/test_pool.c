@@ -18,19 +18,10 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static dal_engine *engine(const char *backend, const char *query)
-{
-    dal_engine *e;
-    dal_error err = DAL_ERROR_INIT;
-    int rc = dal_engine_create(dal_test_url(backend, query), NULL, &e, &err);
-    DAL_OK_OR_FAIL(rc, err);
-    return e;
-}
-
 DAL_TEST_EACH(pool, exhaustion_times_out_and_names_the_limits)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?pool_size=2&max_overflow=1&pool_timeout=0.2");
+    dal_engine *e = dal_test_engine(backend, "?pool_size=2&max_overflow=1&pool_timeout=0.2");
     dal_session *s[4];
     dal_error err = DAL_ERROR_INIT;
     for (int k = 0; k < 3; k++)
@@ -81,7 +72,7 @@ static void *wait_for_session(void *p)
 DAL_TEST_EACH(pool, a_waiter_is_woken_by_a_check_in)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?pool_size=1&max_overflow=0&pool_timeout=10");
+    dal_engine *e = dal_test_engine(backend, "?pool_size=1&max_overflow=0&pool_timeout=10");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -146,7 +137,7 @@ static void *hammer(void *p)
 DAL_TEST_EACH(pool, sixteen_threads_share_four_connections)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?pool_size=4&max_overflow=0&pool_timeout=60");
+    dal_engine *e = dal_test_engine(backend, "?pool_size=4&max_overflow=0&pool_timeout=60");
     pthread_t t[THREADS];
     hammer_arg a[THREADS];
     for (int k = 0; k < THREADS; k++) {
@@ -173,7 +164,7 @@ DAL_TEST_EACH(pool, sixteen_threads_share_four_connections)
 DAL_TEST_EACH(pool, dirty_check_in_is_rolled_back)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?pool_size=1&max_overflow=0");
+    dal_engine *e = dal_test_engine(backend, "?pool_size=1&max_overflow=0");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -199,7 +190,7 @@ DAL_TEST_EACH(pool, dirty_check_in_is_rolled_back)
 DAL_TEST_EACH(pool, statements_are_prepared_once_per_connection)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?pool_size=2&pool_pre_ping=never");
+    dal_engine *e = dal_test_engine(backend, "?pool_size=2&pool_pre_ping=never");
     dal_pool_stats before, after;
     dal_error err = DAL_ERROR_INIT;
     dal_session *s;
@@ -229,7 +220,7 @@ DAL_TEST_EACH(pool, statements_are_prepared_once_per_connection)
 DAL_TEST_EACH(pool, dispose_waits_for_the_last_session)
 {
     (void)url;
-    dal_engine *e = engine(backend, "");
+    dal_engine *e = dal_test_engine(backend, "");
     dal_session *s, *t;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -244,7 +235,7 @@ DAL_TEST_EACH(pool, dispose_waits_for_the_last_session)
 
 Test(pool, memory_sqlite_shares_one_database)
 {
-    dal_engine *e = engine("sqlite", "");
+    dal_engine *e = dal_test_engine("sqlite", "");
     dal_engine_dispose(e);
     dal_error err = DAL_ERROR_INIT;
     cr_assert_eq(dal_engine_create("sqlite://", NULL, &e, &err), DAL_OK);
@@ -284,7 +275,7 @@ static void kill_backend(dal_session *s)
 
 Test(pool, killed_backend_is_replaced_by_the_idle_ping)
 {
-    dal_engine *e = engine("postgresql", "?pool_size=1&pool_pre_ping=0.05");
+    dal_engine *e = dal_test_engine("postgresql", "?pool_size=1&pool_pre_ping=0.05");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -304,7 +295,7 @@ Test(pool, killed_backend_is_replaced_by_the_idle_ping)
 
 Test(pool, killed_backend_is_retried_on_the_first_statement)
 {
-    dal_engine *e = engine("postgresql", "?pool_size=1&pool_pre_ping=never");
+    dal_engine *e = dal_test_engine("postgresql", "?pool_size=1&pool_pre_ping=never");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -321,7 +312,7 @@ Test(pool, killed_backend_is_retried_on_the_first_statement)
 
 Test(pool, killed_backend_mid_transaction_is_disconnected)
 {
-    dal_engine *e = engine("postgresql", "?pool_size=1&pool_pre_ping=never");
+    dal_engine *e = dal_test_engine("postgresql", "?pool_size=1&pool_pre_ping=never");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -360,7 +351,7 @@ static char *setting(dal_session *s, const char *name)
 
 Test(pool, settings_a_user_changed_do_not_reach_the_next_user)
 {
-    dal_engine *e = engine("postgresql", "?pool_size=1&max_overflow=0");
+    dal_engine *e = dal_test_engine("postgresql", "?pool_size=1&max_overflow=0");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -397,8 +388,8 @@ static bool fails(dal_session *s, const char *sql)
 DAL_TEST_EACH(pool, check_in_leaves_no_session_state_behind)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?pool_size=1&max_overflow=0");
-    dal_engine *other = engine(backend, "?pool_size=1&max_overflow=0");
+    dal_engine *e = dal_test_engine(backend, "?pool_size=1&max_overflow=0");
+    dal_engine *other = dal_test_engine(backend, "?pool_size=1&max_overflow=0");
     bool pg = !strcmp(backend, "postgresql"), maria = !strcmp(backend, "mariadb");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
@@ -439,7 +430,7 @@ DAL_TEST_EACH(pool, check_in_leaves_no_session_state_behind)
 DAL_TEST_EACH(pool, old_connections_are_recycled)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?pool_size=1&pool_recycle=0.05&pool_pre_ping=never");
+    dal_engine *e = dal_test_engine(backend, "?pool_size=1&pool_recycle=0.05&pool_pre_ping=never");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);

@@ -31,18 +31,10 @@ Test(txn, plain_reads_are_recognised)
         cr_expect_eq(dal__sql_is_plain_read(t[i].sql), t[i].read, "%s", t[i].sql);
 }
 
-static dal_engine *engine(const char *backend, const char *query)
-{
-    dal_engine *e;
-    dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_engine_create(dal_test_url(backend, query), NULL, &e, &err), err);
-    return e;
-}
-
 DAL_TEST_EACH(txn, lazy_reads_need_no_transaction_and_writes_still_get_one)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?lazy_begin=true&pool_size=2");
+    dal_engine *e = dal_test_engine(backend, "?lazy_begin=true&pool_size=2");
     dal_session *s, *other;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -95,7 +87,7 @@ Test(txn, lazy_reads_run_in_their_own_statement_transaction_on_postgresql)
      * see the same now(), two autocommitted reads do not. */
     const char *now_us = "SELECT CAST(EXTRACT(EPOCH FROM now()) * 1000000 AS BIGINT)";
     for (int lazy = 0; lazy < 2; lazy++) {
-        dal_engine *e = engine("postgresql", lazy ? "?lazy_begin=true" : "?lazy_begin=false");
+        dal_engine *e = dal_test_engine("postgresql", lazy ? "?lazy_begin=true" : "?lazy_begin=false");
         dal_session *s;
         dal_error err = DAL_ERROR_INIT;
         DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -112,7 +104,7 @@ Test(txn, lazy_reads_run_in_their_own_statement_transaction_on_postgresql)
 DAL_TEST_EACH(txn, a_session_that_ran_nothing_ends_without_a_round_trip)
 {
     (void)url;
-    dal_engine *e = engine(backend, "");
+    dal_engine *e = dal_test_engine(backend, "");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -129,7 +121,7 @@ DAL_TEST_EACH(txn, a_session_that_ran_nothing_ends_without_a_round_trip)
  * execution return no rows. Every execution here must see its rows. */
 static void reexecute_after_partial_reads(const char *backend, const char *query)
 {
-    dal_engine *e = engine(backend, query);
+    dal_engine *e = dal_test_engine(backend, query);
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -458,7 +450,7 @@ DAL_TEST_EACH(txn, a_commit_that_fails_on_a_deferred_constraint_commits_nothing)
 DAL_TEST_EACH(txn, lazy_reads_in_autocommit_abort_nothing)
 {
     (void)url;
-    dal_engine *e = engine(backend, "?lazy_begin=true");
+    dal_engine *e = dal_test_engine(backend, "?lazy_begin=true");
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);

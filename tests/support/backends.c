@@ -69,13 +69,31 @@ const char *dal_test_dialect(const char *backend)
     return !strcmp(backend, "mariadb") ? "mysql" : backend;
 }
 
+dal_engine *dal_test_engine_at(const char *url)
+{
+    dal_engine *e;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_engine_create(url, NULL, &e, &err), err);
+    return e;
+}
+
+dal_engine *dal_test_engine(const char *backend, const char *query)
+{
+    return dal_test_engine_at(dal_test_url(backend, query));
+}
+
+dal_session *dal_test_session(dal_engine *e)
+{
+    dal_session *s;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    return s;
+}
+
 void dal_test_open(const char *url, dal_engine **e, dal_session **s)
 {
-    dal_error err = DAL_ERROR_INIT;
-    int rc = dal_engine_create(url, NULL, e, &err);
-    DAL_OK_OR_FAIL(rc, err);
-    rc = dal_session_open(*e, s, &err);
-    DAL_OK_OR_FAIL(rc, err);
+    *e = dal_test_engine_at(url);
+    *s = dal_test_session(*e);
 }
 
 void dal_test_exec(dal_session *s, const char *sql)

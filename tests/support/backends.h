@@ -41,6 +41,12 @@ const char *dal_test_tmpdir(void);
  * handshake) and never answers: a hung server. Returns the fd (close it);
  * *port receives its port. */
 int dal_test_silent_listener(int *port);
+/* An engine on url, failing the test on error. */
+dal_engine *dal_test_engine_at(const char *url);
+/* An engine on backend's test database with query appended ("" for none). */
+dal_engine *dal_test_engine(const char *backend, const char *query);
+/* A session of e, failing the test on error. */
+dal_session *dal_test_session(dal_engine *e);
 /* Opens an engine + session on url, failing the test on error. */
 void dal_test_open(const char *url, dal_engine **e, dal_session **s);
 /* Runs sql (no parameters), failing the test on error. */
