@@ -27,6 +27,19 @@ enum {
     /* A server can be a read-only standby: a normal session that meets one
      * (a write refused as read-only) has its connection discarded. */
     DAL__CAP_SERVER_ROLES = 1u << 7,
+    /* A statement without parameter markers runs with SQLExecDirect, not
+     * prepared: psqlODBC then sends one simple query (an implicit BEGIN in
+     * the same message, results read as raw ODBC reads them) instead of
+     * BEGIN and Bind/Execute round trips. */
+    DAL__CAP_DIRECT_WITHOUT_PARAMS = 1u << 8,
+    /* Types belong to values, not columns (SQLite): a DOUBLE column may hold
+     * text, and the driver describes a statement as it was at prepare. */
+    DAL__CAP_VALUE_TYPES = 1u << 9,
+    /* A prepared statement never runs with another result shape than the
+     * one described: PostgreSQL refuses it (0A000, "cached plan must not
+     * change result type"; dal prepares it again for the next run). Without
+     * this, every execution is described anew. */
+    DAL__CAP_SHAPE_KEPT = 1u << 10,
 };
 
 typedef struct dal__dialect {

@@ -113,7 +113,7 @@ int dal__block_next(dal_result *r, dal_error *err)
             return fail(r, &local, err);
         }
         positioned = true;
-        int rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, &local);
+        int rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, col->c_type, &local);
         if (rc) return fail(r, &local, err);
     }
     r->on_row = true;

@@ -331,16 +331,20 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
         dal__stmt_free(st);
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
     }
-    dal__watch w;
-    dal__conn_watch(c, &w);
-    SQLRETURN sr = SQLPrepare(st->h, (SQLCHAR *)(st->driver_sql ? st->driver_sql : sql), SQL_NTS);
-    if (DAL__ODBC_OK(sr)) sr = SQLNumParams(st->h, &st->nparams);
-    bool fired = dal__conn_unwatch(c, &w);
-    if (fired || !DAL__ODBC_OK(sr)) {
-        int rc = fired ? dal__conn_timed_out(c, "prepare", false, err)
-                       : dal__conn_error(c, SQL_HANDLE_STMT, st->h, "prepare failed", err);
-        dal__stmt_free(st);
-        return rc;
+    /* Without a '?' there is no marker, whatever the driver's parser says. */
+    st->direct = (c->engine->dialect->caps & DAL__CAP_DIRECT_WITHOUT_PARAMS) && !strchr(sql, '?');
+    if (!st->direct) {
+        dal__watch w;
+        dal__conn_watch(c, &w);
+        SQLRETURN sr = SQLPrepare(st->h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS);
+        if (DAL__ODBC_OK(sr)) sr = SQLNumParams(st->h, &st->nparams);
+        bool fired = dal__conn_unwatch(c, &w);
+        if (fired || !DAL__ODBC_OK(sr)) {
+            int rc = fired ? dal__conn_timed_out(c, "prepare", false, err)
+                           : dal__conn_error(c, SQL_HANDLE_STMT, st->h, "prepare failed", err);
+            dal__stmt_free(st);
+            return rc;
+        }
     }
     if (st->nparams > 0 && !(st->params = dal__calloc((size_t)st->nparams, sizeof *st->params))) {
         st->nparams = 0;

@@ -39,6 +39,7 @@ typedef struct dal__column {
     SQLSMALLINT sql_type;
     dal_type type;
     SQLSMALLINT c_type; /* how it is read: SQL_C_CHAR, SQL_C_DOUBLE or SQL_C_BINARY */
+    bool text_now;      /* this row's value did not fit c_type and was read as text */
     bool maybe_json;    /* psqlODBC names json/jsonb (and arrays...) "unknown" */
     SQLULEN size;       /* the size the driver describes (not trusted) */
     bool null;
@@ -94,10 +95,23 @@ struct dal_stmt {
     bool leaves_state;       /* see dal__sql_leaves_session_state */
     bool implicit;           /* taken by dal_session_query: released with its result */
     bool cte_write;          /* WITH ... INSERT/UPDATE/DELETE: see cte_rows_sql */
+    bool direct;             /* no markers: SQLExecDirect (DAL__CAP_DIRECT_WITHOUT_PARAMS) */
     char *driver_sql;        /* sql as the driver gets it (comments removed), or NULL */
     dal_stmt *next_uncached; /* the session's list of uncached statements */
     dal_result result;
 };
+
+/* The text the driver gets: comments removed where it needs that. */
+static inline const char *dal__stmt_driver_sql(const dal_stmt *st)
+{
+    return st->driver_sql ? st->driver_sql : st->sql;
+}
+
+/* How the current value of col was read (see DAL__CAP_VALUE_TYPES). */
+static inline SQLSMALLINT dal__column_read_as(const dal__column *col)
+{
+    return col->text_now ? SQL_C_CHAR : col->c_type;
+}
 
 typedef struct dal__pool dal__pool;
 typedef struct dal__column_kind dal__column_kind;
@@ -253,6 +267,8 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
                   int64_t *rows_affected, dal_error *err);
 void dal__stmt_release(dal_stmt *st); /* closes its cursor, gives it back */
 /* Closes the statement's open cursor, if any (see the sqliteodbc quirk). */
+/* Drops the driver's statement: the next execution prepares it again. */
+void dal__stmt_forget_plan(dal_stmt *st);
 void dal__stmt_close_cursor(dal_stmt *st);
 /* The statement's handle, prepared again from its SQL. */
 int dal__stmt_reprepare(dal_stmt *st, dal_error *err);
@@ -281,7 +297,8 @@ void dal__session_release(dal_session *s);
 int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err);
 void dal__result_free(dal_result *r);
 /* Reads column i (1-based) of the current row whole with SQLGetData. */
-int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_error *err);
+int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, SQLSMALLINT c_type,
+                         dal_error *err);
 
 /* json.c: appends the current row as a JSON object. */
 int dal__result_write_row_json(dal_result *r, dal__buf *b, dal_error *err);

@@ -130,9 +130,9 @@ int dal__result_write_row_json(dal_result *r, dal__buf *b, dal_error *err)
         bool bv;
         if (col->null) {
             dal__buf_puts(b, "null");
-        } else if (col->c_type == SQL_C_DOUBLE) {
+        } else if (dal__column_read_as(col) == SQL_C_DOUBLE) {
             dal__json_write_real(b, col->d);
-        } else if (col->c_type == SQL_C_BINARY) {
+        } else if (dal__column_read_as(col) == SQL_C_BINARY) {
             dal__json_write_base64(b, (const unsigned char *)col->ptr, col->len);
         } else if (col->type == DAL_TYPE_BOOL && !dal__parse_bool(col->ptr, &bv)) {
             dal__buf_puts(b, bv ? "true" : "false");

@@ -78,8 +78,12 @@ int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err)
         SQLFreeStmt(st->h, SQL_CLOSE);
         return rc;
     }
-    /* A prepared statement keeps its shape: describe it once. */
-    if (r->stmt != st || r->ncols != (size_t)n || n == 0) {
+    /* A statement's shape can change between executions (its table was made
+     * again): describe it each time, unless it cannot (DAL__CAP_SHAPE_KEPT)
+     * or the driver only ever tells the shape it had at prepare. */
+    unsigned caps = st->conn->engine->dialect->caps;
+    bool shape_fixed = !st->direct && (caps & (DAL__CAP_SHAPE_KEPT | DAL__CAP_VALUE_TYPES));
+    if (r->stmt != st || r->ncols != (size_t)n || n == 0 || !shape_fixed) {
         r->stmt = st;
         int rc = describe(r, n, err);
         if (rc) {
@@ -109,15 +113,16 @@ void dal__result_free(dal_result *r)
 }
 
 /* Reads a text or binary column whole, growing the buffer as needed. */
-int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, dal_error *err)
+int dal__result_read_var(dal_result *r, SQLUSMALLINT i, dal__column *col, SQLSMALLINT c_type,
+                         dal_error *err)
 {
     dal__buf *b = &col->data;
-    SQLLEN term = col->c_type == SQL_C_CHAR ? 1 : 0;
+    SQLLEN term = c_type == SQL_C_CHAR ? 1 : 0;
     dal__buf_reset(b);
     if (dal__buf_reserve(b, b->cap > 256 ? b->cap - 1 : 256)) return dal__error_nomem(err);
     for (;;) {
         SQLLEN avail = (SQLLEN)(b->cap - b->len), ind = 0;
-        SQLRETURN sr = SQLGetData(r->stmt->h, i, col->c_type, b->data + b->len, avail, &ind);
+        SQLRETURN sr = SQLGetData(r->stmt->h, i, c_type, b->data + b->len, avail, &ind);
         if (sr == SQL_NO_DATA) break;
         if (!DAL__ODBC_OK(sr))
             return dal__conn_error(r->stmt->conn, SQL_HANDLE_STMT, r->stmt->h,
@@ -152,19 +157,28 @@ static int next_row(dal_result *r, dal_error *err)
     }
     if (!DAL__ODBC_OK(sr))
         return dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "fetching a row failed", err);
+    bool value_types = st->conn->engine->dialect->caps & DAL__CAP_VALUE_TYPES;
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
+        SQLUSMALLINT n = (SQLUSMALLINT)(i + 1);
         col->null = false;
+        col->text_now = false;
         int rc;
-        if (col->c_type == SQL_C_DOUBLE) {
+        if (col->c_type == SQL_C_DOUBLE && value_types) {
+            /* A SQLite DOUBLE column may hold text, which sqliteodbc reads as
+             * NULL ('abc') or as a prefix ('1.5abc' as 1.5): read the text;
+             * it is a number only when all of it is one. */
+            rc = dal__result_read_var(r, n, col, SQL_C_CHAR, err);
+            col->text_now = !rc && !col->null && dal__parse_double(col->ptr, &col->d) != 0;
+        } else if (col->c_type == SQL_C_DOUBLE) {
             SQLLEN ind = 0;
-            sr = SQLGetData(st->h, (SQLUSMALLINT)(i + 1), SQL_C_DOUBLE, &col->d, 0, &ind);
+            sr = SQLGetData(st->h, n, SQL_C_DOUBLE, &col->d, 0, &ind);
             rc = DAL__ODBC_OK(sr) ? DAL_OK
                                   : dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h,
                                                     "reading a column failed", err);
             col->null = ind == SQL_NULL_DATA;
         } else {
-            rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, err);
+            rc = dal__result_read_var(r, n, col, col->c_type, err);
         }
         if (rc) return rc;
     }
@@ -251,14 +265,14 @@ int dal_result_int64(dal_result *r, size_t i, int64_t *out, dal_error *err)
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
-    if (col->c_type == SQL_C_DOUBLE) {
+    if (dal__column_read_as(col) == SQL_C_DOUBLE) {
         if (col->d != floor(col->d)) return conversion_error(DAL_ETYPE, col, "an integer", err);
         if (col->d < -9223372036854775808.0 || col->d >= 9223372036854775808.0)
             return conversion_error(DAL_ERANGE, col, "int64", err);
         *out = (int64_t)col->d;
         return DAL_OK;
     }
-    if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "an integer", err);
+    if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "an integer", err);
     rc = dal__parse_int64(col->ptr, out);
     return rc ? conversion_error(rc, col, "an integer", err) : DAL_OK;
 }
@@ -268,8 +282,8 @@ int dal_result_double(dal_result *r, size_t i, double *out, dal_error *err)
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
-    if (col->c_type == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
-    if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a number", err);
+    if (dal__column_read_as(col) == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
+    if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a number", err);
     rc = dal__parse_double_exact_integers(col->ptr, out);
     return rc ? conversion_error(rc, col, "a number", err) : DAL_OK;
 }
@@ -279,11 +293,11 @@ int dal_result_bool(dal_result *r, size_t i, bool *out, dal_error *err)
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
-    if (col->c_type == SQL_C_DOUBLE) {
+    if (dal__column_read_as(col) == SQL_C_DOUBLE) {
         if (col->d != 0 && col->d != 1) return conversion_error(DAL_ETYPE, col, "a boolean", err);
         return *out = col->d == 1, DAL_OK;
     }
-    if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a boolean", err);
+    if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a boolean", err);
     rc = dal__parse_bool(col->ptr, out);
     return rc ? conversion_error(rc, col, "a boolean", err) : DAL_OK;
 }
@@ -293,8 +307,8 @@ int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
-    if (col->c_type == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "text", err);
-    if (col->c_type == SQL_C_DOUBLE) {
+    if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "text", err);
+    if (dal__column_read_as(col) == SQL_C_DOUBLE) {
         char tmp[40];
         dal__format_double(col->d, tmp, sizeof tmp);
         dal__buf_reset(&col->data);
@@ -313,7 +327,7 @@ int dal_result_blob(dal_result *r, size_t i, const void **out, size_t *len, dal_
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
-    if (col->c_type == SQL_C_DOUBLE) return conversion_error(DAL_ETYPE, col, "a blob", err);
+    if (dal__column_read_as(col) == SQL_C_DOUBLE) return conversion_error(DAL_ETYPE, col, "a blob", err);
     *out = col->ptr;
     *len = col->len;
     return DAL_OK;
@@ -324,7 +338,7 @@ int dal_result_timestamp_us(dal_result *r, size_t i, int64_t *out, dal_error *er
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
-    if (col->c_type != SQL_C_CHAR) return conversion_error(DAL_ETYPE, col, "a timestamp", err);
+    if (dal__column_read_as(col) != SQL_C_CHAR) return conversion_error(DAL_ETYPE, col, "a timestamp", err);
     rc = dal__parse_timestamp(col->ptr, out);
     return rc ? conversion_error(rc, col, "a timestamp", err) : DAL_OK;
 }

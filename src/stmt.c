@@ -132,7 +132,8 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
     if (st->leaves_state) st->conn->state_left = true;
     dal__watch w;
     dal__conn_watch(st->conn, &w);
-    SQLRETURN sr = SQLExecute(st->h);
+    SQLRETURN sr = st->direct ? SQLExecDirect(st->h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS)
+                              : SQLExecute(st->h);
     if (dal__conn_unwatch(st->conn, &w)) {
         SQLFreeStmt(st->h, SQL_CLOSE);
         return dal__conn_timed_out(st->conn, "the statement", false, err);
@@ -140,6 +141,10 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
     if (!DAL__ODBC_OK(sr) && sr != SQL_NO_DATA) {
         int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "statement failed", err);
         SQLFreeStmt(st->h, SQL_CLOSE);
+        /* PostgreSQL: the table changed shape under the prepared statement
+         * ("cached plan must not change result type"); the next run prepares
+         * it again instead of failing the same way forever. */
+        if (!strcmp(err->sqlstate, "0A000") && !st->direct) dal__stmt_forget_plan(st);
         return rc;
     }
     if (out) {
@@ -199,8 +204,7 @@ int dal__stmt_reprepare(dal_stmt *st, dal_error *err)
     if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, st->conn->dbc, &h)))
         return dal__conn_error(st->conn, SQL_HANDLE_DBC, st->conn->dbc,
                                "cannot allocate a statement", err);
-    if (!DAL__ODBC_OK(SQLPrepare(h, (SQLCHAR *)(st->driver_sql ? st->driver_sql : st->sql),
-                                 SQL_NTS))) {
+    if (!st->direct && !DAL__ODBC_OK(SQLPrepare(h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS))) {
         int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, h, "prepare failed", err);
         SQLFreeHandle(SQL_HANDLE_STMT, h);
         return rc;
@@ -237,11 +241,16 @@ void dal__stmt_close_cursor(dal_stmt *st)
     /* Usually one more fetch reaches the end (single-row queries); if not,
      * the statement is prepared again before its next execution. */
     if (drain && SQLFetch(st->h) != SQL_NO_DATA) {
-        SQLFreeHandle(SQL_HANDLE_STMT, st->h);
-        st->h = NULL;
+        dal__stmt_forget_plan(st);
         return;
     }
     SQLFreeStmt(st->h, SQL_CLOSE);
+}
+
+void dal__stmt_forget_plan(dal_stmt *st)
+{
+    SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    st->h = NULL; /* run_statement prepares it again */
 }
 
 void dal__stmt_release(dal_stmt *st)

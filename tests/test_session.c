@@ -691,3 +691,110 @@ DAL_TEST_EACH(session, comments_holding_semicolons_work)
     dal_session_close(s);
     dal_engine_dispose(e);
 }
+
+/* Reads the one row of remade_t through sql, expecting ("abc", "def"). */
+static int read_remade_row(dal_session *s, const char *sql, const dal_value *params, size_t n,
+                           dal_error *err)
+{
+    dal_result *r;
+    int rc = dal_session_query(s, sql, params, n, &r, err);
+    if (rc) return rc;
+    cr_assert_eq(dal_result_next(r, err), DAL_ROW, "%s", err->message);
+    const char *t;
+    size_t len;
+    double d;
+    DAL_OK_OR_FAIL(dal_result_text(r, 0, &t, &len, err), *err);
+    cr_assert_str_eq(t, "abc");
+    DAL_OK_OR_FAIL(dal_result_text(r, 1, &t, &len, err), *err);
+    cr_assert_str_eq(t, "def");
+    dal_error expected = DAL_ERROR_INIT;
+    cr_assert_eq(dal_result_double(r, 0, &d, &expected), DAL_ETYPE);
+    dal_result_close(r);
+    return DAL_OK;
+}
+
+/* The same SQL text on the same connection, after the table it reads was
+ * made again with other column types: the values come back as they are now,
+ * never converted by the shape the statement had before. PostgreSQL refuses
+ * to run a prepared statement whose result changed shape (0A000) once; dal
+ * prepares it again, so the retry reads the new table. */
+DAL_TEST_EACH(session, a_repeated_query_reads_a_remade_table_as_it_is_now)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_error err = DAL_ERROR_INIT;
+    dal_test_exec(s, "DROP TABLE IF EXISTS remade_t");
+    dal_test_exec(s, is_pg(backend) ? "CREATE TABLE remade_t (a DOUBLE PRECISION, b INTEGER)"
+                                    : "CREATE TABLE remade_t (a DOUBLE, b INTEGER)");
+    dal_test_exec(s, "INSERT INTO remade_t VALUES (1.5, 2)");
+    static const char *const queries[] = {"SELECT a, b FROM remade_t",
+                                          "SELECT a, b FROM remade_t WHERE 1 = ?"};
+    dal_value one = dal_int64(1);
+    for (int q = 0; q < 2; q++) {
+        dal_result *r;
+        double d;
+        DAL_OK_OR_FAIL(dal_session_query(s, queries[q], &one, (size_t)q, &r, &err), err);
+        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+        DAL_OK_OR_FAIL(dal_result_double(r, 0, &d, &err), err);
+        cr_assert_eq(d, 1.5);
+        dal_result_close(r);
+    }
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+
+    dal_test_exec(s, "DROP TABLE remade_t");
+    dal_test_exec(s, "CREATE TABLE remade_t (a VARCHAR(20), b VARCHAR(20))");
+    dal_test_exec(s, "INSERT INTO remade_t VALUES ('abc', 'def')");
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    DAL_OK_OR_FAIL(read_remade_row(s, queries[0], NULL, 0, &err), err);
+    int rc = read_remade_row(s, queries[1], &one, 1, &err);
+    if (is_pg(backend)) {
+        cr_assert_eq(rc, DAL_EODBC, "%s", err.message);
+        cr_assert_str_eq(err.sqlstate, "0A000", "%s", err.message);
+        dal_error_clear(&err);
+        DAL_OK_OR_FAIL(dal_session_rollback(s, &err), err);
+        rc = read_remade_row(s, queries[1], &one, 1, &err);
+    }
+    DAL_OK_OR_FAIL(rc, err);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
+
+/* SQLite keeps text that is not a number in a DOUBLE column; sqliteodbc
+ * would read 'abc' as NULL and '1.5abc' as 1.5. Both come back as the text
+ * they are, and only real numbers read as numbers. */
+Test(session, sqlite_text_in_a_double_column_reads_as_the_text_it_is)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(dal_test_url("sqlite", ""), &e, &s);
+    dal_error err = DAL_ERROR_INIT;
+    dal_test_exec(s, "CREATE TABLE double_text (k INTEGER, a DOUBLE)");
+    dal_test_exec(s, "INSERT INTO double_text VALUES (1, 'abc'), (2, '1.5abc'), (3, 2.25), (4, NULL)");
+    dal_result *r;
+    DAL_OK_OR_FAIL(
+        dal_session_query(s, "SELECT a FROM double_text ORDER BY k", NULL, 0, &r, &err), err);
+    static const char *const texts[] = {"abc", "1.5abc"};
+    const char *t;
+    size_t len;
+    double d;
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+        cr_assert_not(dal_result_is_null(r, 0), "row %d", k);
+        DAL_OK_OR_FAIL(dal_result_text(r, 0, &t, &len, &err), err);
+        cr_assert_str_eq(t, texts[k]);
+        cr_assert_eq(dal_result_double(r, 0, &d, &err), DAL_ETYPE, "row %d", k);
+        json_t *row;
+        DAL_OK_OR_FAIL(dal_result_row_json(r, &row, &err), err);
+        cr_assert_str_eq(json_string_value(json_object_get(row, "a")), texts[k]);
+        json_decref(row);
+    }
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+    DAL_OK_OR_FAIL(dal_result_double(r, 0, &d, &err), err);
+    cr_assert_eq(d, 2.25);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+    cr_assert(dal_result_is_null(r, 0));
+    dal_result_close(r);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
