@@ -1,8 +1,12 @@
 /* dal beside raw ODBC and libzdb, same run, same database, same connection
  * string. Usage:
  *   bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] [--only sqlite|postgresql|mariadb]
+ *         [--latency MS]
  * The PostgreSQL URL comes from --pg or DAL_BENCH_PG_URL (scripts/bench
- * starts the private server); without one only SQLite runs. */
+ * starts the private server); without one only SQLite runs. --latency says
+ * the PostgreSQL URL goes through dal_delay_proxy adding MS of round trip
+ * (scripts/bench --latency starts it): only the workloads that talk to the
+ * server run, on PostgreSQL only. */
 #include <dal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,26 +19,27 @@
 #define K 1000
 #define M 1000000
 
-/* name, unit, n (SQLite), n (PostgreSQL), threads, {dal, raw ODBC, libzdb},
+/* name, unit, n (SQLite), n (PostgreSQL), n (PostgreSQL behind --latency),
+ * threads, {dal, raw ODBC, libzdb},
  * untimed set-up, peak RSS, streaming variant */
 // clang-format off
 static const bench_workload workloads[] = {
-    {"pool checkout + check-in, 1 thread", "ops/s", 2 * M, 2 * M, 1, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
-    {"pool checkout + check-in, 2 threads", "ops/s", 2 * M, 2 * M, 2, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
-    {"pool checkout + check-in, 8 threads", "ops/s", 2 * M, 2 * M, 8, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
-    {"checkout + prepared SELECT ? + check-in", "ops/s", 200 * K, 5 * K, 1, {dal_checkout_select, NULL, zdb_checkout_select}, NULL, false, false},
-    {"checkout + SELECT ? + check-in, lazy_begin", "ops/s", 200 * K, 5 * K, 1, {dal_checkout_select_lazy, NULL, zdb_checkout_select}, NULL, false, false},
-    {"request cycle (scope, SELECT ?, end) vs raw re-execute", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle, raw_round_trip, zdb_checkout_select}, NULL, false, false},
-    {"request cycle, an empty on_event callback", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle_observed, dal_request_cycle, NULL}, NULL, false, false},
-    {"request cycle, lazy_begin", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle_lazy, raw_round_trip, zdb_checkout_select}, NULL, false, false},
-    {"request cycle, read-only scope", "ops/s", 200 * K, 5 * K, 1, {dal_request_cycle_read_only, raw_round_trip, zdb_checkout_select}, NULL, false, false},
-    {"prepared SELECT ? round trip, one session", "ops/s", 300 * K, 5 * K, 1, {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false, false},
-    {"bulk insert 100k rows, one transaction", "rows/s", 100 * K, 100 * K, 1, {dal_bulk_insert, raw_bulk_insert, zdb_bulk_insert}, NULL, false, false},
-    {"fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, zdb_fetch}, bench_fill_rows, false, false},
-    {"rows as JSON lines, 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_export_json, raw_export_json, zdb_export_json}, bench_fill_rows, false, false},
-    {"growth: fetch 10k rows", "rows/s", 10 * K, 10 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
-    {"growth: fetch 100k rows", "rows/s", 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
-    {"growth: fetch 1M rows", "rows/s", M, M, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
+    {"pool checkout + check-in, 1 thread", "ops/s", 2 * M, 2 * M, 0, 1, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
+    {"pool checkout + check-in, 2 threads", "ops/s", 2 * M, 2 * M, 0, 2, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
+    {"pool checkout + check-in, 8 threads", "ops/s", 2 * M, 2 * M, 0, 8, {dal_checkout, NULL, zdb_checkout}, NULL, false, false},
+    {"checkout + prepared SELECT ? + check-in", "ops/s", 200 * K, 5 * K, 500, 1, {dal_checkout_select, NULL, zdb_checkout_select}, NULL, false, false},
+    {"checkout + SELECT ? + check-in, lazy_begin", "ops/s", 200 * K, 5 * K, 500, 1, {dal_checkout_select_lazy, NULL, zdb_checkout_select}, NULL, false, false},
+    {"request cycle (scope, SELECT ?, end) vs raw re-execute", "ops/s", 200 * K, 5 * K, 500, 1, {dal_request_cycle, raw_round_trip, zdb_checkout_select}, NULL, false, false},
+    {"request cycle, an empty on_event callback", "ops/s", 200 * K, 5 * K, 0, 1, {dal_request_cycle_observed, dal_request_cycle, NULL}, NULL, false, false},
+    {"request cycle, lazy_begin", "ops/s", 200 * K, 5 * K, 500, 1, {dal_request_cycle_lazy, raw_round_trip, zdb_checkout_select}, NULL, false, false},
+    {"request cycle, read-only scope", "ops/s", 200 * K, 5 * K, 500, 1, {dal_request_cycle_read_only, raw_round_trip, zdb_checkout_select}, NULL, false, false},
+    {"prepared SELECT ? round trip, one session", "ops/s", 300 * K, 5 * K, 500, 1, {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false, false},
+    {"bulk insert 100k rows, one transaction", "rows/s", 100 * K, 100 * K, 10 * K, 1, {dal_bulk_insert, raw_bulk_insert, zdb_bulk_insert}, NULL, false, false},
+    {"fetch 100k rows", "rows/s", 100 * K, 100 * K, 100 * K, 1, {dal_fetch, raw_fetch, zdb_fetch}, bench_fill_rows, false, false},
+    {"rows as JSON lines, 100k rows", "rows/s", 100 * K, 100 * K, 100 * K, 1, {dal_export_json, raw_export_json, zdb_export_json}, bench_fill_rows, false, false},
+    {"growth: fetch 10k rows", "rows/s", 10 * K, 10 * K, 0, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
+    {"growth: fetch 100k rows", "rows/s", 100 * K, 100 * K, 0, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
+    {"growth: fetch 1M rows", "rows/s", M, M, 0, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true},
 };
 // clang-format on
 
@@ -60,7 +65,7 @@ int main(int argc, char **argv)
     if (!pg || !*pg) pg = getenv("DAL_TEST_PG_URL");
     const char *maria = getenv("DAL_BENCH_MARIADB_URL");
     if (!maria || !*maria) maria = getenv("DAL_TEST_MARIADB_URL");
-    const char *only = NULL;
+    const char *only = NULL, *latency = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--smoke"))
             smoke = true;
@@ -72,14 +77,17 @@ int main(int argc, char **argv)
             maria = argv[++i];
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
+        else if (!strcmp(argv[i], "--latency") && i + 1 < argc)
+            latency = argv[++i];
         else {
             fprintf(stderr,
                     "usage: bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] "
-                    "[--only sqlite|postgresql|mariadb]\n");
+                    "[--only sqlite|postgresql|mariadb] [--latency MS]\n");
             return 2;
         }
     }
     if (smoke) reps = 1;
+    if (latency) only = "postgresql";
     if (reps < 1 || reps > 31) reps = 5;
 
     char dir[] = "/tmp/dal-bench-XXXXXX";
@@ -103,6 +111,12 @@ int main(int argc, char **argv)
     }
     if (pg && *pg && (!only || !strcmp(only, "postgresql"))) {
         init_target(&targets[ntargets], "postgresql", pg, pg);
+        if (latency) {
+            static char lan_name[64];
+            snprintf(lan_name, sizeof lan_name, "postgresql, +%s ms round trip", latency);
+            targets[ntargets].name = lan_name;
+            targets[ntargets].lan = true;
+        }
         snprintf(url, sizeof url, "%s?UseDeclareFetch=1&Fetch=2000", pg);
         init_target(&streaming[ntargets], "postgresql", url, pg);
         targets[ntargets].streaming = &streaming[ntargets];

@@ -95,11 +95,13 @@ void bench_print_header(bool have_zdb)
 void bench_run(const bench_workload *w, const bench_target *t, int reps, bool smoke)
 {
     const char *backend = t->name;
+    bool lan = t->lan;
     if (w->streaming && t->streaming) {
         backend = t->streaming_name;
         t = t->streaming;
     }
-    size_t n = !strcmp(t->name, "sqlite") ? w->n_sqlite : w->n_pg;
+    size_t n = lan ? w->n_lan : !strcmp(t->name, "sqlite") ? w->n_sqlite : w->n_pg;
+    if (n == 0) return;
     if (t->big_ops_divisor > 1 && n >= 1000000 && !w->measure_rss) n /= t->big_ops_divisor;
     if (smoke) n = n / 1000 > 10 ? n / 1000 : 10;
     if (w->prepare) w->prepare(t, n);

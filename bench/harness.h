@@ -14,6 +14,7 @@ typedef struct bench_target {
     char zdb_url[512];                    /* for libzdb                             */
     const struct bench_target *streaming; /* the same database, results streamed */
     const char *streaming_name;           /* how the streaming variant streams */
+    bool lan;                             /* behind dal_delay_proxy: runs n_lan ops */
 } bench_target;
 
 /* One implementation of a workload: returns a rate (ops or rows per second)
@@ -26,6 +27,7 @@ typedef struct bench_workload {
     const char *name;
     const char *unit;
     size_t n_sqlite, n_pg; /* operations per repetition */
+    size_t n_lan;          /* on a network with latency (0: not run there) */
     int threads;
     bench_fn fn[SIDES];                               /* NULL: not applicable */
     void (*prepare)(const bench_target *t, size_t n); /* untimed set-up, or NULL */

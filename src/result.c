@@ -39,6 +39,30 @@ static void classify_column(dal__column *col, const char *type_name)
     col->maybe_json = col->type == DAL_TYPE_JSON || !strcasecmp(type_name, "unknown");
 }
 
+static SQLLEN numeric_attribute(SQLHSTMT h, SQLUSMALLINT col, SQLUSMALLINT field)
+{
+    SQLLEN v = 0;
+    return DAL__ODBC_OK(SQLColAttribute(h, col, field, NULL, 0, NULL, &v)) ? v : 0;
+}
+
+/* A column's concise SQL type and type name, asked so that psqlODBC need not
+ * look the column's table up in the catalog (one more round trip and a large
+ * query): it does for SQLDescribeCol's data type or nullability,
+ * SQL_DESC_CONCISE_TYPE and SQL_DESC_TYPE_NAME, not for SQL_DESC_TYPE or
+ * SQL_DESC_LOCAL_TYPE_NAME. SQL_DESC_TYPE is the verbose type: only for
+ * datetime and interval types does the concise one say more (their subcode
+ * is not a field SQLColAttribute gives). */
+static SQLSMALLINT concise_type(SQLHSTMT h, SQLUSMALLINT col, char *type_name, SQLSMALLINT size)
+{
+    SQLSMALLINT type = (SQLSMALLINT)numeric_attribute(h, col, SQL_DESC_TYPE);
+    if (type == SQL_DATETIME || type == SQL_INTERVAL)
+        type = (SQLSMALLINT)numeric_attribute(h, col, SQL_DESC_CONCISE_TYPE);
+    type_name[0] = '\0';
+    SQLColAttribute(h, col, SQL_DESC_LOCAL_TYPE_NAME, type_name, size, NULL, NULL);
+    if (!type_name[0]) SQLColAttribute(h, col, SQL_DESC_TYPE_NAME, type_name, size, NULL, NULL);
+    return type;
+}
+
 static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
 {
     dal_stmt *st = r->stmt;
@@ -51,16 +75,14 @@ static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
     }
     for (SQLSMALLINT i = 0; i < n; i++) {
         dal__column *col = &r->cols[i];
-        SQLSMALLINT nlen, digits, nullable;
-        SQLRETURN sr =
-            SQLDescribeCol(st->h, (SQLUSMALLINT)(i + 1), (SQLCHAR *)col->name, sizeof col->name,
-                           &nlen, &col->sql_type, &col->size, &digits, &nullable);
+        SQLSMALLINT nlen, digits;
+        SQLRETURN sr = SQLDescribeCol(st->h, (SQLUSMALLINT)(i + 1), (SQLCHAR *)col->name,
+                                      sizeof col->name, &nlen, NULL, &col->size, &digits, NULL);
         if (!DAL__ODBC_OK(sr))
             return dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "describing a column failed",
                                    err);
-        char type_name[64] = "";
-        SQLColAttribute(st->h, (SQLUSMALLINT)(i + 1), SQL_DESC_TYPE_NAME, type_name,
-                        sizeof type_name, NULL, NULL);
+        char type_name[64];
+        col->sql_type = concise_type(st->h, (SQLUSMALLINT)(i + 1), type_name, sizeof type_name);
         classify_column(col, type_name);
     }
     r->ncols = (size_t)n;
