@@ -109,6 +109,14 @@ static int bind_one(dal_stmt *st, SQLUSMALLINT i, const dal_value *v, dal_error 
     return DAL_OK;
 }
 
+/* sqliteodbc streams a parameterless statement's rows outside a transaction
+ * (DAL__CAP_DRAIN_CURSOR), and runs a streamed SELECT only as it is fetched. */
+static bool driver_streams(const dal_stmt *st)
+{
+    return (st->conn->engine->dialect->caps & DAL__CAP_DRAIN_CURSOR) && st->nparams == 0 &&
+           !st->conn->manual;
+}
+
 static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
                          int64_t *rows_affected, dal_error *err)
 {
@@ -134,6 +142,12 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
     dal__conn_watch(st->conn, &w);
     SQLRETURN sr = st->direct ? SQLExecDirect(st->h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS)
                               : SQLExecute(st->h);
+    if (!out && DAL__ODBC_OK(sr) && driver_streams(st)) { /* run for its effects: run it all */
+        do
+            sr = SQLFetch(st->h);
+        while (DAL__ODBC_OK(sr));
+        if (sr == SQL_NO_DATA) sr = SQL_SUCCESS;
+    }
     if (dal__conn_unwatch(st->conn, &w)) {
         SQLFreeStmt(st->h, SQL_CLOSE);
         return dal__conn_timed_out(st->conn, "the statement", false, err);
@@ -234,10 +248,8 @@ void dal__stmt_close_cursor(dal_stmt *st)
     if (!r->open) return;
     r->open = false;
     r->on_row = false;
-    /* The driver streams (and has the quirk) only for parameterless
-     * statements outside a transaction. */
-    bool drain = (st->conn->engine->dialect->caps & DAL__CAP_DRAIN_CURSOR) && !r->done &&
-                 r->ncols > 0 && st->nparams == 0 && !st->conn->manual;
+    /* Only a streamed cursor has the quirk. */
+    bool drain = driver_streams(st) && !r->done && r->ncols > 0;
     /* Usually one more fetch reaches the end (single-row queries); if not,
      * the statement is prepared again before its next execution. */
     if (drain && SQLFetch(st->h) != SQL_NO_DATA) {

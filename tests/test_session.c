@@ -798,3 +798,26 @@ Test(session, sqlite_text_in_a_double_column_reads_as_the_text_it_is)
     dal_session_close(s);
     dal_engine_dispose(e);
 }
+
+/* Outside a transaction sqliteodbc runs a parameterless SELECT only as its
+ * rows are fetched: dal_session_exec, which reads none, still runs it all
+ * (here to the overflow on its second row), in a lazy_begin session as in a
+ * read-only one. */
+Test(session, sqlite_exec_runs_a_select_outside_a_transaction)
+{
+    dal_engine *e = dal_test_engine("sqlite", "?lazy_begin=true");
+    static const char *const sql =
+        "SELECT abs(x) FROM (SELECT 1 AS x UNION ALL SELECT -9223372036854775807 - 1)";
+    for (int read_only = 0; read_only < 2; read_only++) {
+        dal_session *s;
+        dal_error err = DAL_ERROR_INIT;
+        DAL_OK_OR_FAIL(read_only ? dal_session_open_read_only(e, &s, &err)
+                                 : dal_session_open(e, &s, &err),
+                       err);
+        cr_expect_neq(dal_session_exec(s, sql, NULL, 0, NULL, &err), DAL_OK,
+                      "read_only %d: the SELECT ran", read_only);
+        cr_expect(strstr(err.message, "overflow"), "read_only %d: %s", read_only, err.message);
+        dal_session_close(s);
+    }
+    dal_engine_dispose(e);
+}
