@@ -142,7 +142,9 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
     dal__conn_watch(st->conn, &w);
     SQLRETURN sr = st->direct ? SQLExecDirect(st->h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS)
                               : SQLExecute(st->h);
-    if (!out && DAL__ODBC_OK(sr) && driver_streams(st)) { /* run for its effects: run it all */
+    SQLSMALLINT ncols = 0;
+    if (!out && DAL__ODBC_OK(sr) && driver_streams(st) &&
+        DAL__ODBC_OK(SQLNumResultCols(st->h, &ncols)) && ncols > 0) { /* run for its effects */
         do
             sr = SQLFetch(st->h);
         while (DAL__ODBC_OK(sr));
