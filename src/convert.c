@@ -78,13 +78,24 @@ static int integer_text(const char *s, char *buf, size_t cap)
 
 int dal__parse_int64(const char *s, int64_t *out)
 {
+    /* What drivers send nearly always: up to 18 plain digits, which cannot
+     * overflow. Anything else takes the exact general path. */
+    const char *p = s + (*s == '-');
+    int64_t v = 0;
+    int n = 0;
+    for (; n < 19 && p[n] >= '0' && p[n] <= '9'; n++)
+        v = v * 10 + (p[n] - '0');
+    if (n > 0 && n < 19 && !p[n]) {
+        *out = *s == '-' ? -v : v;
+        return 0;
+    }
     char digits[24];
     int rc = integer_text(s, digits, sizeof digits);
     if (rc) return rc;
     errno = 0;
-    long long v = strtoll(digits, NULL, 10);
+    long long parsed = strtoll(digits, NULL, 10);
     if (errno == ERANGE) return DAL_ERANGE;
-    *out = (int64_t)v;
+    *out = (int64_t)parsed;
     return 0;
 }
 

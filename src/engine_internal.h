@@ -96,6 +96,7 @@ struct dal_stmt {
     bool implicit;           /* taken by dal_session_query: released with its result */
     bool cte_write;          /* WITH ... INSERT/UPDATE/DELETE: see cte_rows_sql */
     bool direct;             /* no markers: SQLExecDirect (DAL__CAP_DIRECT_WITHOUT_PARAMS) */
+    bool streams;            /* its last execution's rows are streamed (see driver_streams) */
     char *driver_sql;        /* sql as the driver gets it (comments removed), or NULL */
     dal_stmt *next_uncached; /* the session's list of uncached statements */
     dal_result result;
@@ -267,6 +268,11 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
                   int64_t *rows_affected, dal_error *err);
 void dal__stmt_release(dal_stmt *st); /* closes its cursor, gives it back */
 /* Closes the statement's open cursor, if any (see the sqliteodbc quirk). */
+/* Whether every execution of st has the result shape it was described with
+ * (see DAL__CAP_SHAPE_KEPT): a prepared statement the server refuses to run
+ * with another shape, or one sqliteodbc runs whole (a streamed one takes the
+ * shape of its first row: SELECT * after ALTER TABLE). */
+bool dal__stmt_keeps_shape(const dal_stmt *st);
 /* Drops the driver's statement: the next execution prepares it again. */
 void dal__stmt_forget_plan(dal_stmt *st);
 void dal__stmt_close_cursor(dal_stmt *st);

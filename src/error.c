@@ -51,7 +51,14 @@ int dal__error_set(dal_error *err, dal_code code, const char *fmt, ...)
 
 int dal__error_copy(dal_error *err, const dal_error *src)
 {
-    if (err && err->code == DAL_OK && err != src) *err = *src;
+    if (err && err->code == DAL_OK && err != src) {
+        err->code = src->code;
+        memcpy(err->sqlstate, src->sqlstate, sizeof err->sqlstate);
+        err->native_code = src->native_code;
+        size_t n = strnlen(src->message, sizeof src->message - 1);
+        memcpy(err->message, src->message, n);
+        err->message[n] = '\0';
+    }
     return src->code;
 }
 

@@ -15,4 +15,16 @@ int dal__error_set(dal_error *err, dal_code code, const char *fmt, ...) DAL__PRI
 int dal__error_copy(dal_error *err, const dal_error *src);
 int dal__error_nomem(dal_error *err);
 
+/* Makes e hold no error, for dal's own locals on a statement's path:
+ * DAL_ERROR_INIT writes all 536 bytes, and one statement declares several.
+ * Only what is read before an error is set is written; dal__error_copy
+ * copies the message only up to its end. */
+static inline void dal__error_empty(dal_error *e)
+{
+    e->code = DAL_OK;
+    e->sqlstate[0] = '\0';
+    e->native_code = 0;
+    e->message[0] = '\0';
+}
+
 #endif

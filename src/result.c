@@ -93,19 +93,16 @@ static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
 
 int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err)
 {
-    SQLSMALLINT n = 0;
-    if (!DAL__ODBC_OK(SQLNumResultCols(st->h, &n))) {
+    /* Described before, and its shape cannot have changed: nothing to ask. */
+    bool known = r->stmt == st && r->ncols > 0 && dal__stmt_keeps_shape(st);
+    SQLSMALLINT n = (SQLSMALLINT)r->ncols;
+    if (!known && !DAL__ODBC_OK(SQLNumResultCols(st->h, &n))) {
         int rc =
             dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading the result failed", err);
         SQLFreeStmt(st->h, SQL_CLOSE);
         return rc;
     }
-    /* A statement's shape can change between executions (its table was made
-     * again): describe it each time, unless it cannot (DAL__CAP_SHAPE_KEPT)
-     * or the driver only ever tells the shape it had at prepare. */
-    unsigned caps = st->conn->engine->dialect->caps;
-    bool shape_fixed = !st->direct && (caps & (DAL__CAP_SHAPE_KEPT | DAL__CAP_VALUE_TYPES));
-    if (r->stmt != st || r->ncols != (size_t)n || n == 0 || !shape_fixed) {
+    if (r->stmt != st || r->ncols != (size_t)n || n == 0 || !dal__stmt_keeps_shape(st)) {
         r->stmt = st;
         int rc = describe(r, n, err);
         if (rc) {
@@ -215,7 +212,8 @@ int dal_result_next(dal_result *r, dal_error *err)
     dal_stmt *st = r->stmt;
     dal__watch w;
     dal__conn_watch(st->conn, &w);
-    dal_error local = DAL_ERROR_INIT;
+    dal_error local;
+    dal__error_empty(&local);
     int rc = r->block ? dal__block_next(r, &local) : next_row(r, &local);
     if (dal__conn_unwatch(st->conn, &w) && rc != DAL_ROW && rc != DAL_DONE) {
         dal_error_clear(&local);

@@ -255,11 +255,12 @@ static int run(dal_session *s, const char *sql, const dal_value *params, size_t 
                int64_t *rows_affected, dal_error *err)
 {
     CHECK_SESSION(s, err);
-    dal_error refused = DAL_ERROR_INIT;
-    if (s->in_txn && dal__txn_check(s, &refused)) return dal__session_fail(s, NULL, &refused, err);
+    dal_error local;
+    dal__error_empty(&local);
+    if (s->in_txn && dal__txn_check(s, &local)) return dal__session_fail(s, NULL, &local, err);
     for (int attempt = 0;; attempt++) {
         bool fresh = !s->in_txn && !s->nested && !s->held;
-        dal_error local = DAL_ERROR_INIT;
+        dal__error_empty(&local);
         dal_stmt *st = NULL;
         int rc = acquire(s, sql, &st, &local);
         if (!rc) {
@@ -308,7 +309,8 @@ int dal_stmt_execute(dal_stmt *st, const dal_value *params, size_t nparams, dal_
     if (out) *out = NULL;
     if (rows_affected) *rows_affected = 0;
     dal_session *s = st->session;
-    dal_error local = DAL_ERROR_INIT;
+    dal_error local;
+    dal__error_empty(&local);
     int rc = dal__stmt_run(st, params, nparams, out, rows_affected, &local);
     return rc ? dal__session_fail(s, st->sql, &local, err) : DAL_OK;
 }

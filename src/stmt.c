@@ -117,6 +117,12 @@ static bool driver_streams(const dal_stmt *st)
            !st->conn->manual;
 }
 
+bool dal__stmt_keeps_shape(const dal_stmt *st)
+{
+    unsigned caps = st->conn->engine->dialect->caps;
+    return !st->direct && (caps & (DAL__CAP_SHAPE_KEPT | DAL__CAP_VALUE_TYPES)) && !st->streams;
+}
+
 static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
                          int64_t *rows_affected, dal_error *err)
 {
@@ -136,6 +142,7 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
         int rc = bind_one(st, (SQLUSMALLINT)(i + 1), &params[i], err);
         if (rc) return rc;
     }
+    st->streams = driver_streams(st); /* as the transaction now stands */
     if (st->sets) st->conn->settings_changed = true;
     if (st->leaves_state) st->conn->state_left = true;
     dal__watch w;
@@ -143,7 +150,7 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
     SQLRETURN sr = st->direct ? SQLExecDirect(st->h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS)
                               : SQLExecute(st->h);
     SQLSMALLINT ncols = 0;
-    if (!out && DAL__ODBC_OK(sr) && driver_streams(st) &&
+    if (!out && DAL__ODBC_OK(sr) && st->streams &&
         DAL__ODBC_OK(SQLNumResultCols(st->h, &ncols)) && ncols > 0) { /* run for its effects */
         do
             sr = SQLFetch(st->h);
@@ -192,7 +199,8 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
 {
     dal__conn *c = st->conn;
     double started = dal__now_precise();
-    dal_error local = DAL_ERROR_INIT;
+    dal_error local;
+    dal__error_empty(&local);
     int64_t rows = -1;
     bool observed = c->engine->observed; /* rows are counted only when someone looks */
     int rc = run_statement(st, params, n, out,
@@ -251,7 +259,7 @@ void dal__stmt_close_cursor(dal_stmt *st)
     r->open = false;
     r->on_row = false;
     /* Only a streamed cursor has the quirk. */
-    bool drain = driver_streams(st) && !r->done && r->ncols > 0;
+    bool drain = st->streams && !r->done && r->ncols > 0;
     /* Usually one more fetch reaches the end (single-row queries); if not,
      * the statement is prepared again before its next execution. */
     if (drain && SQLFetch(st->h) != SQL_NO_DATA) {

@@ -52,6 +52,17 @@ Test(convert, int64)
         {"0e99999999999", 0, 0},
         {"nan", DAL_ETYPE, 0},
         {"inf", DAL_ETYPE, 0},
+        /* the plain-digits fast path and where it ends */
+        {"999999999999999999", 0, 999999999999999999LL},
+        {"-999999999999999999", 0, -999999999999999999LL},
+        {"9223372036854775807", 0, INT64_MAX},
+        {"-9223372036854775808", 0, INT64_MIN},
+        {"9223372036854775808", DAL_ERANGE, 0},
+        {"-9223372036854775809", DAL_ERANGE, 0},
+        {"0000000000000000000042", 0, 42},
+        {"--1", DAL_ETYPE, 0},
+        {"-a", DAL_ETYPE, 0},
+        {"12\n", DAL_ETYPE, 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         int64_t v = 42;
