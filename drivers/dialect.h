@@ -40,6 +40,10 @@ enum {
      * change result type"; dal prepares it again for the next run). Without
      * this, every execution is described anew. */
     DAL__CAP_SHAPE_KEPT = 1u << 10,
+    /* Integer columns hold only integers in range (no unsigned BIGINT, no
+     * text in them): read as SQL_C_SBIGINT, which costs psqlODBC a tenth of
+     * what a conversion to text does. */
+    DAL__CAP_EXACT_INTEGERS = 1u << 11,
 };
 
 typedef struct dal__dialect {

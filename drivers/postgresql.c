@@ -208,7 +208,7 @@ const dal__dialect dal__dialect_postgresql = {
     .read_write_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_BLOCK_FETCH |
             DAL__CAP_INTERRUPT_SOCKET | DAL__CAP_SERVER_ROLES | DAL__CAP_DIRECT_WITHOUT_PARAMS |
-            DAL__CAP_SHAPE_KEPT,
+            DAL__CAP_SHAPE_KEPT | DAL__CAP_EXACT_INTEGERS,
     .max_params = 32767,
     .default_port = 5432,
     .json_type = "jsonb",

@@ -24,6 +24,7 @@ void dal__block_unbind(dal_result *r)
 static size_t width_of(const dal__column *col)
 {
     if (col->c_type == SQL_C_DOUBLE) return sizeof(double);
+    if (col->c_type == SQL_C_SBIGINT) return sizeof(int64_t);
     size_t w = col->size + (col->c_type == SQL_C_CHAR ? 1 : 0);
     if (col->size == 0 || w > DAL__BLOCK_WIDTH_MAX) w = DAL__BLOCK_WIDTH_MAX;
     return w < DAL__BLOCK_WIDTH_MIN ? DAL__BLOCK_WIDTH_MIN : w;
@@ -71,7 +72,8 @@ static int fail(dal_result *r, dal_error *local, dal_error *err)
 int dal__block_next(dal_result *r, dal_error *err)
 {
     dal_stmt *st = r->stmt;
-    dal_error local = DAL_ERROR_INIT;
+    dal_error local;
+    dal__error_empty(&local); /* once a row: no 536-byte DAL_ERROR_INIT */
     if (r->on_row && r->pos + 1 < r->fetched) {
         r->pos++;
     } else {
@@ -97,6 +99,10 @@ int dal__block_next(dal_result *r, dal_error *err)
         if (col->null) continue;
         if (col->c_type == SQL_C_DOUBLE) {
             memcpy(&col->d, col->block + k * sizeof(double), sizeof(double));
+            continue;
+        }
+        if (col->c_type == SQL_C_SBIGINT) {
+            memcpy(&col->i, col->block + k * sizeof(int64_t), sizeof(int64_t));
             continue;
         }
         size_t room = col->width - (col->c_type == SQL_C_CHAR ? 1 : 0);

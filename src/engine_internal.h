@@ -38,12 +38,13 @@ typedef struct dal__column {
     char name[128];
     SQLSMALLINT sql_type;
     dal_type type;
-    SQLSMALLINT c_type; /* how it is read: SQL_C_CHAR, SQL_C_DOUBLE or SQL_C_BINARY */
+    SQLSMALLINT c_type; /* how it is read: SQL_C_CHAR, SQL_C_DOUBLE, SQL_C_SBIGINT, SQL_C_BINARY */
     bool text_now;      /* this row's value did not fit c_type and was read as text */
     bool maybe_json;    /* psqlODBC names json/jsonb (and arrays...) "unknown" */
     SQLULEN size;       /* the size the driver describes (not trusted) */
     bool null;
     double d;        /* SQL_C_DOUBLE value */
+    int64_t i;       /* SQL_C_SBIGINT value (DAL__CAP_EXACT_INTEGERS) */
     const char *ptr; /* the current text (NUL-terminated) or blob bytes */
     size_t len;
     dal__buf data; /* where ptr points unless it points into block */

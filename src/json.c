@@ -136,6 +136,9 @@ int dal__result_write_row_json(dal_result *r, dal__buf *b, dal_error *err)
             dal__json_write_base64(b, (const unsigned char *)col->ptr, col->len);
         } else if (col->type == DAL_TYPE_BOOL && !dal__parse_bool(col->ptr, &bv)) {
             dal__buf_puts(b, bv ? "true" : "false");
+        } else if (col->c_type == SQL_C_SBIGINT) {
+            snprintf(tmp, sizeof tmp, "%lld", (long long)col->i);
+            dal__buf_puts(b, tmp);
         } else if ((col->type == DAL_TYPE_INT64 || col->type == DAL_TYPE_BOOL) &&
                    !dal__parse_int64(col->ptr, &iv)) { /* a TINYINT(1) may hold 5: kept exact */
             snprintf(tmp, sizeof tmp, "%lld", (long long)iv);

@@ -13,14 +13,17 @@
 #include "engine_internal.h"
 #include "error_internal.h"
 
-static void classify_column(dal__column *col, const char *type_name)
+static void classify_column(dal__column *col, const char *type_name, bool exact_integers)
 {
     switch (col->sql_type) {
     case SQL_BIT: col->type = DAL_TYPE_BOOL, col->c_type = SQL_C_CHAR; break;
     case SQL_TINYINT:
     case SQL_SMALLINT:
     case SQL_INTEGER:
-    case SQL_BIGINT: col->type = DAL_TYPE_INT64, col->c_type = SQL_C_CHAR; break;
+    case SQL_BIGINT:
+        col->type = DAL_TYPE_INT64;
+        col->c_type = exact_integers ? SQL_C_SBIGINT : SQL_C_CHAR; /* text stays exact */
+        break;
     case SQL_REAL:
     case SQL_FLOAT:
     case SQL_DOUBLE: col->type = DAL_TYPE_DOUBLE, col->c_type = SQL_C_DOUBLE; break;
@@ -83,7 +86,8 @@ static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
                                    err);
         char type_name[64];
         col->sql_type = concise_type(st->h, (SQLUSMALLINT)(i + 1), type_name, sizeof type_name);
-        classify_column(col, type_name);
+        classify_column(col, type_name,
+                        st->conn->engine->dialect->caps & DAL__CAP_EXACT_INTEGERS);
     }
     r->ncols = (size_t)n;
     if (st->conn->engine->dialect->column_kinds_sql) dal__column_kinds_apply(r);
@@ -189,9 +193,10 @@ static int next_row(dal_result *r, dal_error *err)
              * it is a number only when all of it is one. */
             rc = dal__result_read_var(r, n, col, SQL_C_CHAR, err);
             col->text_now = !rc && !col->null && dal__parse_double(col->ptr, &col->d) != 0;
-        } else if (col->c_type == SQL_C_DOUBLE) {
+        } else if (col->c_type == SQL_C_DOUBLE || col->c_type == SQL_C_SBIGINT) {
             SQLLEN ind = 0;
-            sr = SQLGetData(st->h, n, SQL_C_DOUBLE, &col->d, 0, &ind);
+            void *to = col->c_type == SQL_C_DOUBLE ? (void *)&col->d : (void *)&col->i;
+            sr = SQLGetData(st->h, n, col->c_type, to, 0, &ind);
             rc = DAL__ODBC_OK(sr) ? DAL_OK
                                   : dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h,
                                                     "reading a column failed", err);
@@ -272,6 +277,20 @@ static int column(dal_result *r, size_t i, dal__column **out, dal_error *err)
     return DAL_OK;
 }
 
+/* An integer read as SQL_C_SBIGINT, as the text the other getters read. */
+static int integer_as_text(dal__column *col, dal_error *err)
+{
+    if (col->c_type != SQL_C_SBIGINT) return DAL_OK;
+    char tmp[24];
+    snprintf(tmp, sizeof tmp, "%lld", (long long)col->i);
+    dal__buf_reset(&col->data);
+    dal__buf_puts(&col->data, tmp);
+    if (col->data.failed) return dal__error_nomem(err);
+    col->ptr = col->data.data;
+    col->len = col->data.len;
+    return DAL_OK;
+}
+
 static int conversion_error(int code, const dal__column *col, const char *want, dal_error *err)
 {
     if (code == DAL_ERANGE)
@@ -285,6 +304,7 @@ int dal_result_int64(dal_result *r, size_t i, int64_t *out, dal_error *err)
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
+    if (col->c_type == SQL_C_SBIGINT) return *out = col->i, DAL_OK;
     if (dal__column_read_as(col) == SQL_C_DOUBLE) {
         if (col->d != floor(col->d)) return conversion_error(DAL_ETYPE, col, "an integer", err);
         if (col->d < -9223372036854775808.0 || col->d >= 9223372036854775808.0)
@@ -301,6 +321,7 @@ int dal_result_double(dal_result *r, size_t i, double *out, dal_error *err)
 {
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
+    if (!rc) rc = integer_as_text(col, err);
     if (rc) return rc;
     if (dal__column_read_as(col) == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
     if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a number", err);
@@ -312,6 +333,7 @@ int dal_result_bool(dal_result *r, size_t i, bool *out, dal_error *err)
 {
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
+    if (!rc) rc = integer_as_text(col, err);
     if (rc) return rc;
     if (dal__column_read_as(col) == SQL_C_DOUBLE) {
         if (col->d != 0 && col->d != 1) return conversion_error(DAL_ETYPE, col, "a boolean", err);
@@ -326,6 +348,7 @@ int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_
 {
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
+    if (!rc) rc = integer_as_text(col, err);
     if (rc) return rc;
     if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "text", err);
     if (dal__column_read_as(col) == SQL_C_DOUBLE) {
@@ -346,6 +369,7 @@ int dal_result_blob(dal_result *r, size_t i, const void **out, size_t *len, dal_
 {
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
+    if (!rc) rc = integer_as_text(col, err);
     if (rc) return rc;
     if (dal__column_read_as(col) == SQL_C_DOUBLE) return conversion_error(DAL_ETYPE, col, "a blob", err);
     *out = col->ptr;

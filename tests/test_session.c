@@ -821,3 +821,61 @@ Test(session, sqlite_exec_runs_a_select_outside_a_transaction)
     }
     dal_engine_dispose(e);
 }
+
+/* An integer column reads exactly through every getter, however the backend
+ * hands it over (PostgreSQL as a binary int64, the others as text): as
+ * int64 at both ends of the range, as a double only when the double is
+ * exact, as text and as a JSON number digit for digit, as a boolean only
+ * when 0 or 1. */
+DAL_TEST_EACH(session, integers_read_exactly_through_every_getter)
+{
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(url, &e, &s);
+    dal_test_exec(s, "DROP TABLE IF EXISTS ints_t");
+    dal_test_exec(s, "CREATE TABLE ints_t (k INTEGER, v BIGINT)");
+    static const int64_t values[] = {INT64_MIN, -1, 0, 1, 9007199254740993LL, INT64_MAX};
+    dal_error err = DAL_ERROR_INIT;
+    for (int k = 0; k < 6; k++) {
+        dal_value v[] = {dal_int64(k), dal_int64(values[k])};
+        DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO ints_t VALUES (?, ?)", v, 2, NULL, &err),
+                       err);
+    }
+    dal_result *r;
+    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT v FROM ints_t ORDER BY k", NULL, 0, &r, &err),
+                   err);
+    for (int k = 0; k < 6; k++) {
+        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+        int64_t got;
+        DAL_OK_OR_FAIL(dal_result_int64(r, 0, &got, &err), err);
+        cr_expect_eq(got, values[k]);
+        char want[24];
+        snprintf(want, sizeof want, "%lld", (long long)values[k]);
+        const char *t;
+        size_t len;
+        DAL_OK_OR_FAIL(dal_result_text(r, 0, &t, &len, &err), err);
+        cr_expect_str_eq(t, want);
+        cr_expect_eq(len, strlen(want));
+        double d;
+        dal_error derr = DAL_ERROR_INIT;
+        int drc = dal_result_double(r, 0, &d, &derr);
+        if (values[k] == 9007199254740993LL || values[k] == INT64_MAX) {
+            cr_expect_eq(drc, DAL_ERANGE, "%s as a double", want);
+        } else {
+            cr_expect_eq(drc, DAL_OK, "%s: %s", want, derr.message);
+            cr_expect_eq(d, (double)values[k]);
+        }
+        bool b;
+        dal_error berr = DAL_ERROR_INIT;
+        int brc = dal_result_bool(r, 0, &b, &berr);
+        cr_expect_eq(brc, values[k] == 0 || values[k] == 1 ? DAL_OK : DAL_ETYPE, "%s", want);
+        json_t *row;
+        DAL_OK_OR_FAIL(dal_result_row_json(r, &row, &err), err);
+        cr_expect(json_is_integer(json_object_get(row, "v")), "%s", want);
+        cr_expect_eq(json_integer_value(json_object_get(row, "v")), values[k]);
+        json_decref(row);
+    }
+    dal_result_close(r);
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}
