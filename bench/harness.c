@@ -152,6 +152,10 @@ void bench_run(const bench_workload *w, const bench_target *t, int reps, bool sm
     }
     char label[160];
     snprintf(label, sizeof label, "%s%s", w->name, smoke ? " (smoke)" : "");
+    if (lan && !smoke) { /* fewer operations behind the delay: say how many */
+        size_t len = strlen(label);
+        snprintf(label + len, sizeof label - len, " (%zu ops here)", n);
+    }
     if (w->measure_rss) {
         size_t len = strlen(label);
         snprintf(label + len, sizeof label - len, "; peak RSS dal %.0f MiB, raw %.0f MiB",

@@ -44,6 +44,9 @@ enum {
      * text in them): read as SQL_C_SBIGINT, which costs psqlODBC a tenth of
      * what a conversion to text does. */
     DAL__CAP_EXACT_INTEGERS = 1u << 11,
+    /* Result columns bound, one row a fetch: one driver call a row instead
+     * of one a value, where longer rowsets cannot be (SQLSetPos refused). */
+    DAL__CAP_BOUND_ROWS = 1u << 12,
 };
 
 typedef struct dal__dialect {

@@ -61,7 +61,8 @@ const dal__dialect dal__dialect_sqlite = {
     .no_transaction_fix = "BEGIN",
     .cte_rows_sql = "SELECT changes()", /* sqliteodbc counts no rows for WITH ... */
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_DRAIN_CURSOR |
-            DAL__CAP_STRIP_COMMENTS | DAL__CAP_INTERRUPT_CANCEL | DAL__CAP_VALUE_TYPES,
+            DAL__CAP_STRIP_COMMENTS | DAL__CAP_INTERRUPT_CANCEL | DAL__CAP_VALUE_TYPES |
+            DAL__CAP_BOUND_ROWS,
     .max_params = 32766, /* SQLITE_MAX_VARIABLE_NUMBER since 3.32 */
     .json_type = "JSON",
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "convert.h"
 #include "engine_internal.h"
 #include "error_internal.h"
 
@@ -21,11 +22,26 @@ void dal__block_unbind(dal_result *r)
     r->block = false;
 }
 
-static size_t width_of(const dal__column *col)
+/* How a column is bound: a SQLite DOUBLE as text (see next_row in result.c). */
+static SQLSMALLINT bound_type(const dal_result *r, const dal__column *col)
 {
-    if (col->c_type == SQL_C_DOUBLE) return sizeof(double);
+    bool value_types = r->stmt->conn->engine->dialect->caps & DAL__CAP_VALUE_TYPES;
+    return col->c_type == SQL_C_DOUBLE && value_types ? SQL_C_CHAR : col->c_type;
+}
+
+/* Rows a rowset holds: one where the driver cannot read a value again
+ * inside a longer rowset (sqliteodbc's SQLSetPos refuses a streamed
+ * statement); that still saves a driver call per column and row. */
+static SQLULEN rowset_rows(const dal_result *r)
+{
+    return r->stmt->conn->engine->dialect->caps & DAL__CAP_BLOCK_FETCH ? DAL__BLOCK_ROWS : 1;
+}
+
+static size_t width_of(const dal_result *r, const dal__column *col)
+{
+    if (bound_type(r, col) == SQL_C_DOUBLE) return sizeof(double);
     if (col->c_type == SQL_C_SBIGINT) return sizeof(int64_t);
-    size_t w = col->size + (col->c_type == SQL_C_CHAR ? 1 : 0);
+    size_t w = col->size + (bound_type(r, col) == SQL_C_CHAR ? 1 : 0);
     if (col->size == 0 || w > DAL__BLOCK_WIDTH_MAX) w = DAL__BLOCK_WIDTH_MAX;
     return w < DAL__BLOCK_WIDTH_MIN ? DAL__BLOCK_WIDTH_MIN : w;
 }
@@ -34,11 +50,12 @@ void dal__block_bind(dal_result *r)
 {
     dal_stmt *st = r->stmt;
     dal__block_unbind(r);
-    if (!(st->conn->engine->dialect->caps & DAL__CAP_BLOCK_FETCH) || r->ncols == 0) return;
+    unsigned caps = st->conn->engine->dialect->caps;
+    if (!(caps & (DAL__CAP_BLOCK_FETCH | DAL__CAP_BOUND_ROWS)) || r->ncols == 0) return;
     SQLHSTMT h = st->h;
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
-        size_t width = width_of(col);
+        size_t width = width_of(r, col);
         if (width != col->width || !col->block) {
             char *block = dal__realloc(col->block, width * DAL__BLOCK_ROWS);
             SQLLEN *ind = dal__realloc(col->ind, sizeof *ind * DAL__BLOCK_ROWS);
@@ -47,13 +64,14 @@ void dal__block_bind(dal_result *r)
             if (!block || !ind) goto fallback;
             col->width = width;
         }
-        if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), col->c_type, col->block,
+        if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), bound_type(r, col), col->block,
                                      (SQLLEN)width, col->ind)))
             goto fallback;
     }
     if (!DAL__ODBC_OK(
             SQLSetStmtAttr(h, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0)) ||
-        !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)DAL__BLOCK_ROWS, 0)) ||
+        !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE,
+                                     (SQLPOINTER)(uintptr_t)rowset_rows(r), 0)) ||
         !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROWS_FETCHED_PTR, &r->fetched, 0)))
         goto fallback;
     r->block = true;
@@ -96,8 +114,10 @@ int dal__block_next(dal_result *r, dal_error *err)
         dal__column *col = &r->cols[i];
         SQLLEN ind = col->ind[k];
         col->null = ind == SQL_NULL_DATA;
+        col->text_now = false;
         if (col->null) continue;
-        if (col->c_type == SQL_C_DOUBLE) {
+        SQLSMALLINT bound = bound_type(r, col);
+        if (bound == SQL_C_DOUBLE) {
             memcpy(&col->d, col->block + k * sizeof(double), sizeof(double));
             continue;
         }
@@ -105,22 +125,24 @@ int dal__block_next(dal_result *r, dal_error *err)
             memcpy(&col->i, col->block + k * sizeof(int64_t), sizeof(int64_t));
             continue;
         }
-        size_t room = col->width - (col->c_type == SQL_C_CHAR ? 1 : 0);
+        size_t room = col->width - (bound == SQL_C_CHAR ? 1 : 0);
         if (ind != SQL_NO_TOTAL && ind >= 0 && (size_t)ind <= room) {
             col->ptr = col->block + k * col->width;
             col->len = (size_t)ind;
-            continue;
+        } else { /* longer than the bound width: read the whole value again */
+            if (!positioned && rowset_rows(r) > 1 &&
+                !DAL__ODBC_OK(SQLSetPos(st->h, (SQLSETPOSIROW)(k + 1), SQL_POSITION,
+                                        SQL_LOCK_NO_CHANGE))) {
+                dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "positioning in a rowset failed",
+                                &local);
+                return fail(r, &local, err);
+            }
+            positioned = true;
+            int rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, bound, &local);
+            if (rc) return fail(r, &local, err);
         }
-        /* Longer than the bound width: read the whole value again. */
-        if (!positioned && !DAL__ODBC_OK(SQLSetPos(st->h, (SQLSETPOSIROW)(k + 1), SQL_POSITION,
-                                                   SQL_LOCK_NO_CHANGE))) {
-            dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "positioning in a rowset failed",
-                            &local);
-            return fail(r, &local, err);
-        }
-        positioned = true;
-        int rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, col->c_type, &local);
-        if (rc) return fail(r, &local, err);
+        if (bound != col->c_type) /* a SQLite DOUBLE: a number only when all of it is one */
+            col->text_now = dal__parse_double(col->ptr, &col->d) != 0;
     }
     r->on_row = true;
     return DAL_ROW;
