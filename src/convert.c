@@ -83,9 +83,9 @@ int dal__parse_int64(const char *s, int64_t *out)
     const char *p = s + (*s == '-');
     int64_t v = 0;
     int n = 0;
-    for (; n < 19 && p[n] >= '0' && p[n] <= '9'; n++)
+    for (; n < 18 && p[n] >= '0' && p[n] <= '9'; n++)
         v = v * 10 + (p[n] - '0');
-    if (n > 0 && n < 19 && !p[n]) {
+    if (n > 0 && !p[n]) {
         *out = *s == '-' ? -v : v;
         return 0;
     }

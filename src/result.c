@@ -1,6 +1,7 @@
-/* Results: rows read column by column with SQLGetData loops, so no value is
- * ever truncated (drivers under-report sizes), into buffers that are reused
- * from row to row and from execution to execution. */
+/* Results: rows read into bound row arrays where the driver allows it
+ * (block.c), else column by column with SQLGetData loops; either way no
+ * value is ever truncated (drivers under-report sizes), and the buffers are
+ * reused from row to row and from execution to execution. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
