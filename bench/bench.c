@@ -80,9 +80,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--latency") && i + 1 < argc)
             latency = argv[++i];
         else {
-            fprintf(stderr,
-                    "usage: bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] "
-                    "[--only sqlite|postgresql|mariadb] [--latency MS]\n");
+            fprintf(stderr, "usage: bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] "
+                            "[--only sqlite|postgresql|mariadb] [--latency MS]\n");
             return 2;
         }
     }

@@ -70,8 +70,8 @@ void dal__block_bind(dal_result *r)
     }
     if (!DAL__ODBC_OK(
             SQLSetStmtAttr(h, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0)) ||
-        !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE,
-                                     (SQLPOINTER)(uintptr_t)rowset_rows(r), 0)) ||
+        !DAL__ODBC_OK(
+            SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)(uintptr_t)rowset_rows(r), 0)) ||
         !DAL__ODBC_OK(SQLSetStmtAttr(h, SQL_ATTR_ROWS_FETCHED_PTR, &r->fetched, 0)))
         goto fallback;
     r->block = true;
@@ -131,8 +131,8 @@ int dal__block_next(dal_result *r, dal_error *err)
             col->len = (size_t)ind;
         } else { /* longer than the bound width: read the whole value again */
             if (!positioned && rowset_rows(r) > 1 &&
-                !DAL__ODBC_OK(SQLSetPos(st->h, (SQLSETPOSIROW)(k + 1), SQL_POSITION,
-                                        SQL_LOCK_NO_CHANGE))) {
+                !DAL__ODBC_OK(
+                    SQLSetPos(st->h, (SQLSETPOSIROW)(k + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
                 dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "positioning in a rowset failed",
                                 &local);
                 return fail(r, &local, err);

@@ -13,7 +13,10 @@ struct dal__dialect;
 
 /* A function, not a macro of (rc) == ... || (rc) == ...: rc is often the
  * driver call itself, which must run once. */
-static inline int dal__odbc_ok(SQLRETURN rc) { return rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO; }
+static inline int dal__odbc_ok(SQLRETURN rc)
+{
+    return rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO;
+}
 #define DAL__ODBC_OK(rc) dal__odbc_ok(rc)
 
 /* The process-wide ODBC environment (ODBC 3.80, no driver-manager pooling). */

@@ -87,8 +87,7 @@ static int describe(dal_result *r, SQLSMALLINT n, dal_error *err)
                                    err);
         char type_name[64];
         col->sql_type = concise_type(st->h, (SQLUSMALLINT)(i + 1), type_name, sizeof type_name);
-        classify_column(col, type_name,
-                        st->conn->engine->dialect->caps & DAL__CAP_EXACT_INTEGERS);
+        classify_column(col, type_name, st->conn->engine->dialect->caps & DAL__CAP_EXACT_INTEGERS);
     }
     r->ncols = (size_t)n;
     if (st->conn->engine->dialect->column_kinds_sql) dal__column_kinds_apply(r);
@@ -313,7 +312,8 @@ int dal_result_int64(dal_result *r, size_t i, int64_t *out, dal_error *err)
         *out = (int64_t)col->d;
         return DAL_OK;
     }
-    if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "an integer", err);
+    if (dal__column_read_as(col) == SQL_C_BINARY)
+        return conversion_error(DAL_ETYPE, col, "an integer", err);
     rc = dal__parse_int64(col->ptr, out);
     return rc ? conversion_error(rc, col, "an integer", err) : DAL_OK;
 }
@@ -325,7 +325,8 @@ int dal_result_double(dal_result *r, size_t i, double *out, dal_error *err)
     if (!rc) rc = integer_as_text(col, err);
     if (rc) return rc;
     if (dal__column_read_as(col) == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
-    if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a number", err);
+    if (dal__column_read_as(col) == SQL_C_BINARY)
+        return conversion_error(DAL_ETYPE, col, "a number", err);
     rc = dal__parse_double_exact_integers(col->ptr, out);
     return rc ? conversion_error(rc, col, "a number", err) : DAL_OK;
 }
@@ -340,7 +341,8 @@ int dal_result_bool(dal_result *r, size_t i, bool *out, dal_error *err)
         if (col->d != 0 && col->d != 1) return conversion_error(DAL_ETYPE, col, "a boolean", err);
         return *out = col->d == 1, DAL_OK;
     }
-    if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "a boolean", err);
+    if (dal__column_read_as(col) == SQL_C_BINARY)
+        return conversion_error(DAL_ETYPE, col, "a boolean", err);
     rc = dal__parse_bool(col->ptr, out);
     return rc ? conversion_error(rc, col, "a boolean", err) : DAL_OK;
 }
@@ -351,7 +353,8 @@ int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_
     int rc = column(r, i, &col, err);
     if (!rc) rc = integer_as_text(col, err);
     if (rc) return rc;
-    if (dal__column_read_as(col) == SQL_C_BINARY) return conversion_error(DAL_ETYPE, col, "text", err);
+    if (dal__column_read_as(col) == SQL_C_BINARY)
+        return conversion_error(DAL_ETYPE, col, "text", err);
     if (dal__column_read_as(col) == SQL_C_DOUBLE) {
         char tmp[40];
         dal__format_double(col->d, tmp, sizeof tmp);
@@ -372,7 +375,8 @@ int dal_result_blob(dal_result *r, size_t i, const void **out, size_t *len, dal_
     int rc = column(r, i, &col, err);
     if (!rc) rc = integer_as_text(col, err);
     if (rc) return rc;
-    if (dal__column_read_as(col) == SQL_C_DOUBLE) return conversion_error(DAL_ETYPE, col, "a blob", err);
+    if (dal__column_read_as(col) == SQL_C_DOUBLE)
+        return conversion_error(DAL_ETYPE, col, "a blob", err);
     *out = col->ptr;
     *len = col->len;
     return DAL_OK;
@@ -383,7 +387,8 @@ int dal_result_timestamp_us(dal_result *r, size_t i, int64_t *out, dal_error *er
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
-    if (dal__column_read_as(col) != SQL_C_CHAR) return conversion_error(DAL_ETYPE, col, "a timestamp", err);
+    if (dal__column_read_as(col) != SQL_C_CHAR)
+        return conversion_error(DAL_ETYPE, col, "a timestamp", err);
     rc = dal__parse_timestamp(col->ptr, out);
     return rc ? conversion_error(rc, col, "a timestamp", err) : DAL_OK;
 }

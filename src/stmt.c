@@ -150,8 +150,8 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
     SQLRETURN sr = st->direct ? SQLExecDirect(st->h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS)
                               : SQLExecute(st->h);
     SQLSMALLINT ncols = 0;
-    if (!out && DAL__ODBC_OK(sr) && st->streams &&
-        DAL__ODBC_OK(SQLNumResultCols(st->h, &ncols)) && ncols > 0) { /* run for its effects */
+    if (!out && DAL__ODBC_OK(sr) && st->streams && DAL__ODBC_OK(SQLNumResultCols(st->h, &ncols)) &&
+        ncols > 0) { /* run for its effects */
         do
             sr = SQLFetch(st->h);
         while (DAL__ODBC_OK(sr));

@@ -770,10 +770,11 @@ Test(session, sqlite_text_in_a_double_column_reads_as_the_text_it_is)
     dal_test_open(dal_test_url("sqlite", ""), &e, &s);
     dal_error err = DAL_ERROR_INIT;
     dal_test_exec(s, "CREATE TABLE double_text (k INTEGER, a DOUBLE)");
-    dal_test_exec(s, "INSERT INTO double_text VALUES (1, 'abc'), (2, '1.5abc'), (3, 2.25), (4, NULL)");
+    dal_test_exec(s,
+                  "INSERT INTO double_text VALUES (1, 'abc'), (2, '1.5abc'), (3, 2.25), (4, NULL)");
     dal_result *r;
-    DAL_OK_OR_FAIL(
-        dal_session_query(s, "SELECT a FROM double_text ORDER BY k", NULL, 0, &r, &err), err);
+    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT a FROM double_text ORDER BY k", NULL, 0, &r, &err),
+                   err);
     static const char *const texts[] = {"abc", "1.5abc"};
     const char *t;
     size_t len;
@@ -842,8 +843,7 @@ DAL_TEST_EACH(session, integers_read_exactly_through_every_getter)
                        err);
     }
     dal_result *r;
-    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT v FROM ints_t ORDER BY k", NULL, 0, &r, &err),
-                   err);
+    DAL_OK_OR_FAIL(dal_session_query(s, "SELECT v FROM ints_t ORDER BY k", NULL, 0, &r, &err), err);
     for (int k = 0; k < 6; k++) {
         cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
         int64_t got;
