@@ -113,8 +113,51 @@ int dal__parse_double_exact_integers(const char *s, double *out)
     return 0;
 }
 
+/* Clinger's fast path: a plain decimal of at most 15 significant digits
+ * whose power of ten is at most 22 is one exact integer and one exact power
+ * of ten, so a single IEEE multiplication or division rounds it exactly as
+ * strtod does. That is what databases print (SQLite's "%!.15g"); anything
+ * else (more digits, larger exponents, "inf", hex) is left to strtod. */
+static bool parse_double_fast(const char *s, double *out)
+{
+    static const double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *p = s + (*s == '-');
+    uint64_t mantissa = 0;
+    int significant = 0, digits = 0, exponent = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (mantissa || *p != '0') significant++;
+        mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+        if (significant > 15) return false;
+    }
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++, exponent--) {
+            if (mantissa || *p != '0') significant++;
+            mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+            if (significant > 15) return false;
+        }
+    if (digits == 0) return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        bool negative = *p == '-';
+        if (*p == '-' || *p == '+') p++;
+        int e = 0, n = 0;
+        for (; *p >= '0' && *p <= '9' && n < 4; p++, n++)
+            e = e * 10 + (*p - '0');
+        if (n == 0 || n == 4) return false;
+        exponent += negative ? -e : e;
+    }
+    if (*p || exponent < -22 || exponent > 22) return false;
+    double d = (double)mantissa;
+    d = exponent < 0 ? d / powers[-exponent] : d * powers[exponent];
+    *out = *s == '-' ? -d : d;
+    return true;
+}
+
 int dal__parse_double(const char *s, double *out)
 {
+    if (parse_double_fast(s, out)) return 0;
     char *end;
     if (!*s || isspace((unsigned char)*s)) return DAL_ETYPE;
     errno = 0;

@@ -2,6 +2,8 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "convert.h"
@@ -102,6 +104,51 @@ Test(convert, double_and_bool)
     cr_expect_eq(dal__parse_bool("TRUE", &b), 0);
     cr_expect(b);
     cr_expect_eq(dal__parse_bool("2", &b), DAL_ETYPE);
+}
+
+/* The fast path for short decimals must give strtod's double, bit for bit,
+ * and leave every other form to strtod (same code, same value). */
+static void expect_as_strtod(const char *text)
+{
+    char *end;
+    double want = strtod(text, &end), got = 0;
+    int rc = dal__parse_double(text, &got);
+    if (*end || !*text || text[0] == ' ') {
+        cr_expect_eq(rc, DAL_ETYPE, "'%s' -> %d", text, rc);
+        return;
+    }
+    cr_assert_eq(rc, 0, "'%s' -> %d", text, rc);
+    cr_expect_eq(memcmp(&got, &want, sizeof got), 0, "'%s' -> %.17g, strtod %.17g", text, got,
+                 want);
+}
+
+Test(convert, double_reads_as_strtod)
+{
+    // clang-format off
+    static const char *const forms[] = {
+        "0",  "-0", "0.0", "-0.0", "1.", ".5", "-.5", "1e5", "1E+05", "1e-05", "0e400", "5e-324",
+        "1e22", "1e23", "123456789012345", "1234567890123456", "0.1", "0.3", "2.2250738585072014e-308",
+        "9007199254740993", "1.7976931348623157e308", "1e-22", "1e-23", "0.000000000000000000001",
+        "+1.5", "1e", "1e+", "-", ".", "", " 1", "1 ", "1.5abc", "inf", "nan", "0x1A",
+        "100000000000000000000000", "1e0001", "1e00001", "--1", "1..2", "1.2.3", "1e5.5"};
+    // clang-format on
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        expect_as_strtod(forms[i]);
+    /* What databases print: every precision, fixed and exponent forms. */
+    uint64_t x = 88172645463325252u;
+    char text[64];
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift */
+        double v;
+        uint64_t bits = x;
+        memcpy(&v, &bits, sizeof v);
+        if (isnan(v) || isinf(v)) continue;
+        if (i % 3 == 0) v = (double)(int64_t)(x % 100000000) / (double)(1 + x % 10000);
+        static const char *const fmt[] = {"%.*g", "%.*e", "%.*f"};
+        int prec = (int)(x >> 60) + 1; /* 1..16 */
+        snprintf(text, sizeof text, fmt[i % 3], prec, v);
+        expect_as_strtod(text);
+    }
 }
 
 Test(convert, timestamps_round_trip)
