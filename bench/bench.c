@@ -1,12 +1,13 @@
 /* dal beside raw ODBC and libzdb, same run, same database, same connection
  * string. Usage:
  *   bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] [--only sqlite|postgresql|mariadb]
- *         [--latency MS]
+ *         [--latency MS] [--match TEXT]
  * The PostgreSQL URL comes from --pg or DAL_BENCH_PG_URL (scripts/bench
  * starts the private server); without one only SQLite runs. --latency says
  * the PostgreSQL URL goes through dal_delay_proxy adding MS of round trip
  * (scripts/bench --latency starts it): only the workloads that talk to the
- * server run, on PostgreSQL only. */
+ * server run, on PostgreSQL only. --match runs only the workloads whose name
+ * holds TEXT ("growth", "request cycle"). */
 #include <dal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
     if (!pg || !*pg) pg = getenv("DAL_TEST_PG_URL");
     const char *maria = getenv("DAL_BENCH_MARIADB_URL");
     if (!maria || !*maria) maria = getenv("DAL_TEST_MARIADB_URL");
-    const char *only = NULL, *latency = NULL;
+    const char *only = NULL, *latency = NULL, *match = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--smoke"))
             smoke = true;
@@ -79,9 +80,11 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (!strcmp(argv[i], "--latency") && i + 1 < argc)
             latency = argv[++i];
+        else if (!strcmp(argv[i], "--match") && i + 1 < argc)
+            match = argv[++i];
         else {
             fprintf(stderr, "usage: bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] "
-                            "[--only sqlite|postgresql|mariadb] [--latency MS]\n");
+                            "[--only sqlite|postgresql|mariadb] [--latency MS] [--match TEXT]\n");
             return 2;
         }
     }
@@ -145,7 +148,8 @@ int main(int argc, char **argv)
     bench_print_header(zdb_available());
     for (int k = 0; k < ntargets; k++)
         for (size_t w = 0; w < sizeof workloads / sizeof workloads[0]; w++)
-            bench_run(&workloads[w], &targets[k], reps, smoke);
+            if (!match || strstr(workloads[w].name, match))
+                bench_run(&workloads[w], &targets[k], reps, smoke);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", dir);
