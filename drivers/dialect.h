@@ -105,6 +105,10 @@ typedef struct dal__dialect {
     /* Undoes session settings a user changed with SET (NULL: none). */
     const char *reset_sql;
     unsigned caps;
+    /* Rows a block fetch brings (DAL__CAP_BLOCK_FETCH) for the URL, where the
+     * driver's own fetch size should be a multiple of it; NULL or 0: dal's
+     * default. */
+    int (*rowset_rows)(const dal__url *u);
     int max_params;        /* bound parameters per statement             */
     /* The native code of "the server holds too many prepared statements"
      * (a limit across all its clients), or 0: the connection then frees the

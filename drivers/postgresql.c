@@ -1,5 +1,6 @@
 /* PostgreSQL through psqlODBC (Debian odbc-postgresql). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -185,6 +186,23 @@ static int classify(const char *sqlstate, long native)
     return 0;
 }
 
+/* With UseDeclareFetch, psqlODBC FETCHes `Fetch` rows (default 100) a round
+ * trip, or a rowset when that is more; a rowset that crosses the end of
+ * those rows costs one more FETCH for its rest, every time: with Fetch=2000
+ * and rowsets of 128, twice the round trips. The rowset is therefore the
+ * largest divisor of Fetch up to 128, unless that is too small to be worth
+ * it (a prime Fetch), or Fetch is at most 128 (the rowset is fetched whole). */
+static int rowset_rows(const dal__url *u)
+{
+    const char *fetch = dal__url_param_get(u, "Fetch");
+    if (!fetch) fetch = dal__url_param_get(u, "A7"); /* psqlODBC's short key */
+    long rows = fetch ? strtol(fetch, NULL, 10) : 0;
+    if (rows <= 128) return 0;
+    for (long d = 128; d >= 16; d--)
+        if (rows % d == 0) return (int)d;
+    return 0;
+}
+
 const dal__dialect dal__dialect_postgresql = {
     .name = "postgresql",
     .schemes = schemes,
@@ -209,6 +227,7 @@ const dal__dialect dal__dialect_postgresql = {
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_BLOCK_FETCH |
             DAL__CAP_INTERRUPT_SOCKET | DAL__CAP_SERVER_ROLES | DAL__CAP_DIRECT_WITHOUT_PARAMS |
             DAL__CAP_SHAPE_KEPT | DAL__CAP_EXACT_INTEGERS,
+    .rowset_rows = rowset_rows,
     .max_params = 32767,
     .default_port = 5432,
     .json_type = "jsonb",

@@ -1,8 +1,8 @@
 /* Block fetch: result columns bound to row arrays, so one SQLFetch brings
- * DAL__BLOCK_ROWS rows instead of one SQLGetData call per value. Values
- * longer than a column's bound width are read again whole with SQLSetPos +
- * SQLGetData: drivers under-report sizes (psqlODBC says VARCHAR(255) for
- * json), and nothing is ever truncated. */
+ * a rowset (up to DAL__BLOCK_ROWS rows) instead of one SQLGetData call per
+ * value. Values longer than a column's bound width are read again whole
+ * with SQLSetPos + SQLGetData: drivers under-report sizes (psqlODBC says
+ * VARCHAR(255) for json), and nothing is ever truncated. */
 #include <string.h>
 
 #include "alloc.h"
@@ -10,7 +10,6 @@
 #include "engine_internal.h"
 #include "error_internal.h"
 
-#define DAL__BLOCK_ROWS      128
 #define DAL__BLOCK_WIDTH_MIN 32
 #define DAL__BLOCK_WIDTH_MAX 512
 
@@ -34,7 +33,8 @@ static SQLSMALLINT bound_type(const dal_result *r, const dal__column *col)
  * statement); that still saves a driver call per column and row. */
 static SQLULEN rowset_rows(const dal_result *r)
 {
-    return r->stmt->conn->engine->dialect->caps & DAL__CAP_BLOCK_FETCH ? DAL__BLOCK_ROWS : 1;
+    const dal_engine *e = r->stmt->conn->engine;
+    return e->dialect->caps & DAL__CAP_BLOCK_FETCH ? (SQLULEN)e->rowset_rows : 1;
 }
 
 static size_t width_of(const dal_result *r, const dal__column *col)
@@ -55,6 +55,7 @@ void dal__block_bind(dal_result *r)
     SQLHSTMT h = st->h;
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
+        col->bound = bound_type(r, col);
         size_t width = width_of(r, col);
         if (width != col->width || !col->block) {
             char *block = dal__realloc(col->block, width * DAL__BLOCK_ROWS);
@@ -64,7 +65,7 @@ void dal__block_bind(dal_result *r)
             if (!block || !ind) goto fallback;
             col->width = width;
         }
-        if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), bound_type(r, col), col->block,
+        if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), col->bound, col->block,
                                      (SQLLEN)width, col->ind)))
             goto fallback;
     }
@@ -113,19 +114,17 @@ int dal__block_next(dal_result *r, dal_error *err)
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
         SQLLEN ind = col->ind[k];
-        col->null = ind == SQL_NULL_DATA;
         col->text_now = false;
-        if (col->null) continue;
-        SQLSMALLINT bound = bound_type(r, col);
-        if (bound == SQL_C_DOUBLE) {
+        if ((col->null = ind == SQL_NULL_DATA)) continue;
+        if (col->bound == SQL_C_DOUBLE) {
             memcpy(&col->d, col->block + k * sizeof(double), sizeof(double));
             continue;
         }
-        if (col->c_type == SQL_C_SBIGINT) {
+        if (col->bound == SQL_C_SBIGINT) {
             memcpy(&col->i, col->block + k * sizeof(int64_t), sizeof(int64_t));
             continue;
         }
-        size_t room = col->width - (bound == SQL_C_CHAR ? 1 : 0);
+        size_t room = col->width - (col->bound == SQL_C_CHAR);
         if (ind != SQL_NO_TOTAL && ind >= 0 && (size_t)ind <= room) {
             col->ptr = col->block + k * col->width;
             col->len = (size_t)ind;
@@ -138,10 +137,10 @@ int dal__block_next(dal_result *r, dal_error *err)
                 return fail(r, &local, err);
             }
             positioned = true;
-            int rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, bound, &local);
+            int rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, col->bound, &local);
             if (rc) return fail(r, &local, err);
         }
-        if (bound != col->c_type) /* a SQLite DOUBLE: a number only when all of it is one */
+        if (col->bound != col->c_type) /* a SQLite DOUBLE: a number only when all of it is one */
             col->text_now = dal__parse_double(col->ptr, &col->d) != 0;
     }
     r->on_row = true;

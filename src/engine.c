@@ -49,6 +49,8 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
     e->ping_idle = u->has_ping_idle ? u->ping_idle : opts->ping_idle;
     e->statement_cache = opts->statement_cache >= 0 ? opts->statement_cache : 0;
     e->lazy_begin = u->has_lazy_begin ? u->lazy_begin : opts->lazy_begin;
+    e->rowset_rows = e->dialect->rowset_rows ? e->dialect->rowset_rows(u) : 0;
+    if (e->rowset_rows <= 0 || e->rowset_rows > DAL__BLOCK_ROWS) e->rowset_rows = DAL__BLOCK_ROWS;
     e->connect_timeout = u->has_connect_timeout       ? u->connect_timeout
                          : opts->connect_timeout > 0 ? opts->connect_timeout
                                                      : 10;

@@ -51,6 +51,7 @@ typedef struct dal__column {
     char *block;   /* bound row array (block fetch), width bytes a row */
     SQLLEN *ind;
     size_t width;
+    SQLSMALLINT bound; /* the C type block is bound as (block.c) */
 } dal__column;
 
 struct dal_result {
@@ -185,6 +186,9 @@ struct dal__pool {
     atomic_uint_fast64_t statements[DAL_STATEMENT_BUCKETS];
 };
 
+/* Rows a block fetch brings at most (block.c); a dialect may ask fewer. */
+#define DAL__BLOCK_ROWS 128
+
 struct dal_engine {
     const dal__dialect *dialect;
     dal__url url;
@@ -192,6 +196,7 @@ struct dal_engine {
     char *connstr; /* unmasked; wiped when freed */
     int statement_cache;
     bool lazy_begin; /* plain SELECTs before the first write run in autocommit */
+    int rowset_rows; /* rows a block fetch brings (block.c) */
     double pool_timeout, pool_recycle, ping_idle;
     double connect_timeout, query_timeout; /* seconds; query_timeout 0 = none */
     void (*on_event)(const dal_event *event, void *ctx);

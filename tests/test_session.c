@@ -547,6 +547,47 @@ DAL_TEST_EACH(session, rowsets_mixing_short_long_and_null_values_read_exactly)
     dal_engine_dispose(e);
 }
 
+/* psqlODBC with UseDeclareFetch reads Fetch rows a FETCH: rowsets that
+ * divide it (Fetch=300) and rowsets that cross its boundary (Fetch=1009, a
+ * prime: one more FETCH for the rest of such a rowset) read every row, long
+ * values read again inside a rowset included. */
+Test(session, postgresql_cursor_fetches_read_every_row_whatever_the_fetch_size)
+{
+    static const char *const queries[] = {"?UseDeclareFetch=1&Fetch=300",
+                                          "?UseDeclareFetch=1&Fetch=1009"};
+    for (size_t q = 0; q < 2; q++) {
+        dal_engine *e;
+        dal_session *s;
+        dal_test_open(dal_test_url("postgresql", queries[q]), &e, &s);
+        dal_error err = DAL_ERROR_INIT;
+        dal_result *r;
+        DAL_OK_OR_FAIL(dal_session_query(s,
+                                         "SELECT g, repeat('x', CASE WHEN g % 7 = 0 THEN 600 + g "
+                                         "ELSE g % 40 END) FROM generate_series(0, 4999) g",
+                                         NULL, 0, &r, &err),
+                       err);
+        int64_t want = 0;
+        int rc;
+        while ((rc = dal_result_next(r, &err)) == DAL_ROW) {
+            int64_t g;
+            const char *text;
+            size_t len;
+            DAL_OK_OR_FAIL(dal_result_int64(r, 0, &g, &err), err);
+            DAL_OK_OR_FAIL(dal_result_text(r, 1, &text, &len, &err), err);
+            cr_assert_eq(g, want, "%s: row %lld", queries[q], (long long)g);
+            size_t want_len = g % 7 == 0 ? 600 + (size_t)g : (size_t)(g % 40);
+            cr_assert_eq(len, want_len, "%s: row %lld: %zu bytes", queries[q], (long long)g, len);
+            cr_assert(len == 0 || (text[0] == 'x' && text[len - 1] == 'x' && text[len] == '\0'));
+            want++;
+        }
+        cr_expect_eq(rc, DAL_DONE, "%s", err.message);
+        cr_expect_eq(want, 5000, "%s", queries[q]);
+        dal_result_close(r);
+        dal_session_close(s);
+        dal_engine_dispose(e);
+    }
+}
+
 DAL_TEST_EACH(session, integer_getters_are_exact_or_fail)
 {
     dal_engine *e;

@@ -359,3 +359,32 @@ Test(url, a_mistyped_key_names_the_closest_known_one)
     cr_expect_eq(u.nparams, 3);
     dal__url_free(&u);
 }
+
+/* psqlODBC's declare-fetch reads Fetch rows a round trip: a block-fetch
+ * rowset must divide that, or every Fetch rows cost one round trip more. */
+Test(url, postgresql_rowsets_divide_the_fetch_size)
+{
+    static const struct {
+        const char *query;
+        int rows; /* 0: dal's default */
+    } fetches[] = {
+        {"", 0}, /* Fetch=100: a 128-row rowset is one FETCH */
+        {"?UseDeclareFetch=1&Fetch=2000", 125},
+        {"?UseDeclareFetch=1&Fetch=1000", 125},
+        {"?UseDeclareFetch=1&fetch=4096", 128},
+        {"?UseDeclareFetch=1&A7=300", 100},
+        {"?UseDeclareFetch=1&Fetch=128", 0},
+        {"?UseDeclareFetch=1&Fetch=1009", 0}, /* prime */
+        {"?UseDeclareFetch=1&Fetch=x", 0},
+    };
+    for (size_t i = 0; i < sizeof fetches / sizeof fetches[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "postgresql://u@h/db%s", fetches[i].query);
+        dal__url u;
+        dal_error err = DAL_ERROR_INIT;
+        cr_assert_eq(dal__url_parse(text, &u, &err), 0, "%s: %s", text, err.message);
+        int rows = dal__dialect_postgresql.rowset_rows(&u);
+        cr_expect_eq(rows, fetches[i].rows, "%s: %d rows", text, rows);
+        dal__url_free(&u);
+    }
+}
