@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* < 0: off. Otherwise the number of allocations still allowed to succeed. */
 static atomic_long fail_countdown = -1;
@@ -30,6 +31,23 @@ void *dal__calloc(size_t count, size_t n)
 }
 
 void *dal__realloc(void *p, size_t n) { return should_fail() ? NULL : realloc(p, n ? n : 1); }
+
+void *dal__alloc_apart(size_t n)
+{
+    if (n < DAL__APART_MIN) return dal__malloc(n);
+    if (should_fail()) return NULL;
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void dal__free_apart(void *p, size_t n)
+{
+    if (!p) return;
+    if (n < DAL__APART_MIN)
+        free(p);
+    else
+        munmap(p, n);
+}
 
 char *dal__strndup(const char *s, size_t n)
 {

@@ -14,6 +14,13 @@ void *dal__realloc(void *p, size_t n);
 char *dal__strdup(const char *s);
 char *dal__strndup(const char *s, size_t n);
 void dal__free(void *p);
+/* Storage for large buffers that live while a driver allocates and frees
+ * for every row (a result's row arrays): from n = DAL__APART_MIN bytes on,
+ * mapped apart from the malloc heap, so that they do not split the heap
+ * the driver works in. dal__free_apart takes the n it was allocated with. */
+#define DAL__APART_MIN (16 * 1024)
+void *dal__alloc_apart(size_t n);
+void dal__free_apart(void *p, size_t n);
 /* Overwrites a string that may hold a password, then frees it. */
 void dal__free_secret(char *s);
 

@@ -48,8 +48,8 @@ typedef struct dal__column {
     const char *ptr; /* the current text (NUL-terminated) or blob bytes */
     size_t len;
     dal__buf data; /* where ptr points unless it points into block */
-    char *block;   /* bound row array (block fetch), width bytes a row */
-    SQLLEN *ind;
+    char *block;   /* bound row array (block fetch), width bytes a row, in the result's arena */
+    SQLLEN *ind;   /* its length/indicator array, in the arena too */
     size_t width;
     SQLSMALLINT bound; /* the C type block is bound as (block.c) */
 } dal__column;
@@ -65,6 +65,8 @@ struct dal_result {
     bool block;      /* columns are bound to row arrays (block.c) */
     SQLULEN fetched; /* rows in the current rowset */
     SQLULEN pos;     /* the current row in it */
+    char *arena;     /* every column's block and ind (dal__alloc_apart) */
+    size_t arena_size;
 };
 
 /* Storage a bound parameter points at while the statement executes. */

@@ -126,11 +126,9 @@ int64_t dal_result_rows_affected(const dal_result *r) { return r ? r->rows_affec
 
 void dal__result_free(dal_result *r)
 {
-    for (size_t i = 0; i < r->cap; i++) {
+    for (size_t i = 0; i < r->cap; i++)
         dal__buf_free(&r->cols[i].data);
-        dal__free(r->cols[i].block);
-        dal__free(r->cols[i].ind);
-    }
+    dal__free_apart(r->arena, r->arena_size);
     dal__free(r->cols);
     memset(r, 0, sizeof *r);
 }
