@@ -45,7 +45,9 @@ enum {
      * what a conversion to text does. */
     DAL__CAP_EXACT_INTEGERS = 1u << 11,
     /* Result columns bound, one row a fetch: one driver call a row instead
-     * of one a value, where longer rowsets cannot be (SQLSetPos refused). */
+     * of one a value, where longer rowsets cannot be (a long value could
+     * not be read again: sqliteodbc refuses SQLSetPos on a streamed
+     * statement, Connector/ODBC's only seeks). */
     DAL__CAP_BOUND_ROWS = 1u << 12,
 };
 

@@ -59,8 +59,12 @@ const dal__dialect dal__dialect_mysql = {
     .default_port = 3306,
     /* No RESET ALL: a connection a user changed (SET, temporary tables, user
      * locks, PREPARE) is closed at check-in instead. The driver's queries
-     * run as written: a timed-out call is ended by closing the socket. */
-    .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_INTERRUPT_SOCKET,
+     * run as written: a timed-out call is ended by closing the socket.
+     * Bound rows, not longer rowsets: Connector/ODBC 3.1's SQLSetPos only
+     * seeks (MADB_StmtSetPos), so SQLGetData after it reads the rowset's
+     * last row, and a long value could not be read again. */
+    .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_INTERRUPT_SOCKET |
+            DAL__CAP_BOUND_ROWS,
     .max_params = 65535,
     .statement_limit_native = 1461, /* max_prepared_stmt_count */
     .json_type = "JSON",
