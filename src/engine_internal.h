@@ -153,11 +153,13 @@ struct dal_session {
     bool scoped;         /* belongs to a scope: dal_session_close leaves it alone */
     bool read_only;      /* no writes, no transactions (dal_session_open_read_only) */
     int nested;          /* savepoint depth */
-    char aborted_by[256]; /* the first failure, named in DAL_EABORTED's message */
-    int held;           /* statements this session holds (prepared or with a result) */
-    dal_stmt *uncached; /* held statements outside the cache (freed on release) */
-    dal_error last_error;
+    int held;            /* statements this session holds (prepared or with a result) */
+    dal_stmt *uncached;  /* held statements outside the cache (freed on release) */
     dal_session *next_free;
+    /* The text buffers last: a checkout zeroes what comes before them and
+     * only empties them (checkout in pool.c). */
+    char aborted_by[256]; /* the first failure, named in DAL_EABORTED's message */
+    dal_error last_error;
 };
 
 typedef struct dal__waiter {

@@ -3,6 +3,7 @@
  * checkout is one lock, a pointer pop and one unlock: no allocation, no
  * system call. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -224,7 +225,11 @@ static int checkout(dal__pool *p, dal__conn **out, dal_session **session, double
     STAT_ADD(p, checkouts);
     c->timeout = e->query_timeout; /* a session may have changed it */
     if (s) {
-        memset(s, 0, sizeof *s);
+        /* Zeroed up to its text buffers, which are only emptied: 800 bytes
+         * less to clear on every checkout. */
+        memset(s, 0, offsetof(dal_session, aborted_by));
+        s->aborted_by[0] = '\0';
+        dal__error_empty(&s->last_error);
         s->engine = e;
         s->conn = c;
         *session = s;
@@ -236,7 +241,8 @@ static int checkout(dal__pool *p, dal__conn **out, dal_session **session, double
 int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal_error *err)
 {
     double waited = 0;
-    dal_error local = DAL_ERROR_INIT;
+    dal_error local;
+    dal__error_empty(&local); /* every checkout: no 536-byte DAL_ERROR_INIT */
     int rc = checkout(p, out, session, &waited, &local);
     if (!rc) (*out)->checked_out_at = dal__now();
     if (p->engine->observed) { /* a disposed pool may free the engine: not after */

@@ -85,7 +85,8 @@ void dal__session_release(dal_session *s)
     }
     release_statements(s);
     dal__conn *c = s->conn;
-    dal_error ignored = DAL_ERROR_INIT;
+    dal_error ignored;
+    dal__error_empty(&ignored); /* every check-in: no 536-byte DAL_ERROR_INIT */
     bool discard = c->broken || dal__txn_end(s, false, &ignored) != DAL_OK;
     /* The next user gets the settings dal made, not the ones this user SET.
      * State no reset undoes (a temporary table, a session lock, a SET where

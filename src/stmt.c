@@ -240,7 +240,8 @@ int dal__stmt_reprepare(dal_stmt *st, dal_error *err)
 int64_t dal__stmt_rows_affected(dal_stmt *st, bool no_data)
 {
     int64_t n;
-    dal_error ignored = DAL_ERROR_INIT;
+    dal_error ignored;
+    dal__error_empty(&ignored); /* every statement without a result */
     if (st->cte_write)
         return dal__conn_query_int64(st->conn, st->conn->engine->dialect->cte_rows_sql, &n,
                                      &ignored) == DAL_OK

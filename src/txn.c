@@ -71,7 +71,8 @@ int dal__txn_end(dal_session *s, bool commit, dal_error *err)
     if (!s->in_txn) return DAL_OK; /* nothing ran: nothing to end, no round trip */
     bool observed = s->engine->observed;
     double started = observed ? dal__now_precise() : 0;
-    dal_error local = DAL_ERROR_INIT;
+    dal_error local;
+    dal__error_empty(&local); /* every transaction: no 536-byte DAL_ERROR_INIT */
     int rc = dal__conn_end_txn(s->conn, commit, &local);
     if (observed) {
         dal_event ev = {.kind = commit ? DAL_EVENT_COMMIT : DAL_EVENT_ROLLBACK,
@@ -86,7 +87,8 @@ int dal__txn_end(dal_session *s, bool commit, dal_error *err)
         s->nested = 0;
     }
     if (!s->in_txn && s->engine->lazy_begin && !s->conn->broken) {
-        dal_error ignored = DAL_ERROR_INIT;
+        dal_error ignored;
+        dal__error_empty(&ignored);
         if (dal__conn_set_manual(s->conn, false, rc ? &ignored : err) && !rc) rc = DAL_EODBC;
     }
     return rc;
