@@ -261,18 +261,31 @@ bool dal_result_is_null(const dal_result *r, size_t col)
     return !r || !r->on_row || col >= r->ncols || r->cols[col].null;
 }
 
-/* The column for a getter, or an error: no row, bad index, NULL value. */
-static int column(dal_result *r, size_t i, dal__column **out, dal_error *err)
+/* Out of line: the getters' usual path then needs no stack frame. */
+#define DAL__OUT_OF_LINE __attribute__((noinline))
+
+/* The column a getter reads: a current row, a valid index, not NULL; else
+ * NULL (column_error says which). */
+static inline dal__column *column_at(dal_result *r, size_t i)
+{
+    return r && r->open && r->on_row && i < r->ncols && !r->cols[i].null ? &r->cols[i] : NULL;
+}
+
+static DAL__OUT_OF_LINE int column_error(const dal_result *r, size_t i, dal_error *err)
 {
     if (!r || !r->open || !r->on_row)
         return dal__error_set(err, DAL_EMISUSE, "no current row (call dal_result_next first)");
     if (i >= r->ncols)
         return dal__error_set(err, DAL_ERANGE, "column index %zu out of range (%zu columns)", i,
                               r->ncols);
-    if (r->cols[i].null)
-        return dal__error_set(err, DAL_ENULL, "column %zu (%s) is NULL", i, r->cols[i].name);
-    *out = &r->cols[i];
-    return DAL_OK;
+    return dal__error_set(err, DAL_ENULL, "column %zu (%s) is NULL", i, r->cols[i].name);
+}
+
+/* The column for a getter, or an error: no row, bad index, NULL value. */
+static int column(dal_result *r, size_t i, dal__column **out, dal_error *err)
+{
+    *out = column_at(r, i);
+    return *out ? DAL_OK : column_error(r, i, err);
 }
 
 /* An integer read as SQL_C_SBIGINT, as the text the other getters read. */
@@ -297,12 +310,12 @@ static int conversion_error(int code, const dal__column *col, const char *want, 
     return dal__error_set(err, DAL_ETYPE, "column %s: value is not %s", col->name, want);
 }
 
-int dal_result_int64(dal_result *r, size_t i, int64_t *out, dal_error *err)
+/* dal_result_int64 of anything but a value read as an integer. */
+static DAL__OUT_OF_LINE int int64_converted(dal_result *r, size_t i, int64_t *out, dal_error *err)
 {
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (rc) return rc;
-    if (col->c_type == SQL_C_SBIGINT) return *out = col->i, DAL_OK;
     if (dal__column_read_as(col) == SQL_C_DOUBLE) {
         if (col->d != floor(col->d)) return conversion_error(DAL_ETYPE, col, "an integer", err);
         if (col->d < -9223372036854775808.0 || col->d >= 9223372036854775808.0)
@@ -316,17 +329,31 @@ int dal_result_int64(dal_result *r, size_t i, int64_t *out, dal_error *err)
     return rc ? conversion_error(rc, col, "an integer", err) : DAL_OK;
 }
 
-int dal_result_double(dal_result *r, size_t i, double *out, dal_error *err)
+int dal_result_int64(dal_result *r, size_t i, int64_t *out, dal_error *err)
+{
+    dal__column *col = column_at(r, i);
+    if (col && col->c_type == SQL_C_SBIGINT) return *out = col->i, DAL_OK;
+    return int64_converted(r, i, out, err);
+}
+
+/* dal_result_double of anything but a value read as a double. */
+static DAL__OUT_OF_LINE int double_converted(dal_result *r, size_t i, double *out, dal_error *err)
 {
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
     if (!rc) rc = integer_as_text(col, err);
     if (rc) return rc;
-    if (dal__column_read_as(col) == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
     if (dal__column_read_as(col) == SQL_C_BINARY)
         return conversion_error(DAL_ETYPE, col, "a number", err);
     rc = dal__parse_double_exact_integers(col->ptr, out);
     return rc ? conversion_error(rc, col, "a number", err) : DAL_OK;
+}
+
+int dal_result_double(dal_result *r, size_t i, double *out, dal_error *err)
+{
+    dal__column *col = column_at(r, i);
+    if (col && dal__column_read_as(col) == SQL_C_DOUBLE) return *out = col->d, DAL_OK;
+    return double_converted(r, i, out, err);
 }
 
 int dal_result_bool(dal_result *r, size_t i, bool *out, dal_error *err)
@@ -345,7 +372,9 @@ int dal_result_bool(dal_result *r, size_t i, bool *out, dal_error *err)
     return rc ? conversion_error(rc, col, "a boolean", err) : DAL_OK;
 }
 
-int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_error *err)
+/* dal_result_text of anything but a value read as text. */
+static DAL__OUT_OF_LINE int text_converted(dal_result *r, size_t i, const char **out, size_t *len,
+                                           dal_error *err)
 {
     dal__column *col = NULL;
     int rc = column(r, i, &col, err);
@@ -365,6 +394,17 @@ int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_
     *out = col->ptr;
     if (len) *len = col->len;
     return DAL_OK;
+}
+
+int dal_result_text(dal_result *r, size_t i, const char **out, size_t *len, dal_error *err)
+{
+    dal__column *col = column_at(r, i);
+    if (col && dal__column_read_as(col) == SQL_C_CHAR) { /* text as read: nothing to convert */
+        *out = col->ptr;
+        if (len) *len = col->len;
+        return DAL_OK;
+    }
+    return text_converted(r, i, out, len, err);
 }
 
 int dal_result_blob(dal_result *r, size_t i, const void **out, size_t *len, dal_error *err)

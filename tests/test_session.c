@@ -201,9 +201,28 @@ DAL_TEST_EACH(session, getters_never_return_a_silent_zero)
     dal_error_clear(&err);
     json_t *j;
     cr_expect_eq(dal_result_json(r, 0, &j, &err), DAL_EJSON);
+    dal_error_clear(&err);
+    /* the text and double getters fail the same ways */
+    const char *text = "untouched";
+    size_t len = 7;
+    double d = 99;
+    cr_expect_eq(dal_result_text(r, 2, &text, &len, &err), DAL_ENULL);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_text(r, 4, &text, &len, &err), DAL_ERANGE);
+    dal_error_clear(&err);
+    cr_expect(!strcmp(text, "untouched") && len == 7, "outputs untouched on error");
+    cr_expect_eq(dal_result_double(r, 0, &d, &err), DAL_ETYPE);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_double(r, 2, &d, &err), DAL_ENULL);
+    dal_error_clear(&err);
+    cr_expect_eq(d, 99, "output untouched on error");
     cr_expect_eq(dal_result_next(r, &err), DAL_DONE);
     dal_error_clear(&err);
     cr_expect_eq(dal_result_int64(r, 1, &i, &err), DAL_EMISUSE, "no current row after the end");
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_text(r, 0, &text, &len, &err), DAL_EMISUSE);
+    dal_error_clear(&err);
+    cr_expect_eq(dal_result_double(r, 3, &d, &err), DAL_EMISUSE);
     dal_result_close(r);
     dal_session_close(s);
     dal_engine_dispose(e);
