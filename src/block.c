@@ -9,6 +9,7 @@
 #include "convert.h"
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "numeric_locale.h"
 
 #define DAL__BLOCK_WIDTH_MIN 32
 #define DAL__BLOCK_WIDTH_MAX 512
@@ -123,7 +124,9 @@ int dal__block_next(dal_result *r, dal_error *err)
         r->pos++;
     } else {
         r->fetched = 0;
+        locale_t previous = dal__numeric_c_begin(); /* the driver writes numbers as text */
         SQLRETURN sr = SQLFetch(st->h);
+        dal__numeric_c_end(previous);
         if (sr == SQL_NO_DATA || (DAL__ODBC_OK(sr) && r->fetched == 0)) {
             r->on_row = false;
             r->done = true;
@@ -163,7 +166,9 @@ int dal__block_next(dal_result *r, dal_error *err)
                 return fail(r, &local, err);
             }
             positioned = true;
+            locale_t previous = dal__numeric_c_begin();
             int rc = dal__result_read_var(r, (SQLUSMALLINT)(i + 1), col, col->bound, &local);
+            dal__numeric_c_end(previous);
             if (rc) return fail(r, &local, err);
         }
         if (col->bound != col->c_type) /* a SQLite DOUBLE: a number only when all of it is one */

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "dal/error.h"
+#include "numeric_locale.h"
 
 /* The integer a decimal text stands for ("-12.00", "1.5e3", "+7"), written
  * into buf as an optional '-' and digits without leading zeros. DAL_ETYPE
@@ -161,7 +162,11 @@ int dal__parse_double(const char *s, double *out)
     char *end;
     if (!*s || isspace((unsigned char)*s)) return DAL_ETYPE;
     errno = 0;
+    locale_t previous = dal__numeric_c_begin();
     double d = strtod(s, &end);
+    int strtod_errno = errno;
+    dal__numeric_c_end(previous);
+    errno = strtod_errno;
     if (*end) return DAL_ETYPE;
     if (errno == ERANGE && isinf(d)) return DAL_ERANGE;
     *out = d;
@@ -281,8 +286,10 @@ void dal__format_timestamp(int64_t us, bool iso, char *buf, size_t n)
 
 void dal__format_double(double d, char *buf, size_t n)
 {
+    locale_t previous = dal__numeric_c_begin();
     for (int digits = 15; digits <= 17; digits++) {
         snprintf(buf, n, "%.*g", digits, d);
-        if (strtod(buf, NULL) == d) return;
+        if (strtod(buf, NULL) == d) break;
     }
+    dal__numeric_c_end(previous);
 }

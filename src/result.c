@@ -13,6 +13,7 @@
 #include "dal/json.h"
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "numeric_locale.h"
 
 static void classify_column(dal__column *col, const char *type_name, bool exact_integers)
 {
@@ -217,7 +218,14 @@ int dal_result_next(dal_result *r, dal_error *err)
     dal__conn_watch(st->conn, &w);
     dal_error local;
     dal__error_empty(&local);
-    int rc = r->block ? dal__block_next(r, &local) : next_row(r, &local);
+    int rc;
+    if (r->block) {
+        rc = dal__block_next(r, &local);
+    } else {
+        locale_t previous = dal__numeric_c_begin(); /* the driver writes numbers as text */
+        rc = next_row(r, &local);
+        dal__numeric_c_end(previous);
+    }
     if (dal__conn_unwatch(st->conn, &w) && rc != DAL_ROW && rc != DAL_DONE) {
         dal_error_clear(&local);
         rc = dal__conn_timed_out(st->conn, "fetching rows", false, &local);

@@ -8,6 +8,7 @@
 #include "dal/json.h"
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "numeric_locale.h"
 
 /* Long values go as LONGVARCHAR/LONGVARBINARY: some drivers cap VARCHAR. */
 #define DAL__LONG_DATA 8000
@@ -147,6 +148,7 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
     if (st->leaves_state) st->conn->state_left = true;
     dal__watch w;
     dal__conn_watch(st->conn, &w);
+    locale_t previous = dal__numeric_c_begin(); /* the driver writes parameters as text */
     SQLRETURN sr = st->direct ? SQLExecDirect(st->h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS)
                               : SQLExecute(st->h);
     SQLSMALLINT ncols = 0;
@@ -157,6 +159,7 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
         while (DAL__ODBC_OK(sr));
         if (sr == SQL_NO_DATA) sr = SQL_SUCCESS;
     }
+    dal__numeric_c_end(previous);
     if (dal__conn_unwatch(st->conn, &w)) {
         SQLFreeStmt(st->h, SQL_CLOSE);
         return dal__conn_timed_out(st->conn, "the statement", false, err);

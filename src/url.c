@@ -1,15 +1,15 @@
 #include "url.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
-#include <stdlib.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "../drivers/dialect.h"
 #include "alloc.h"
+#include "convert.h"
 #include "error_internal.h"
 
 /* A piece of the URL text being parsed: [p, p + n), at offset off. */
@@ -186,10 +186,8 @@ static bool key_is_valid(const char *k)
 static int parse_number(const char *key, const char *v, double lo, double hi, double *out,
                         dal_error *err)
 {
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (!*v || *end || errno || !isfinite(d) || d < lo || d > hi)
+    double d = 0;
+    if (dal__parse_double(v, &d) || !isfinite(d) || d < lo || d > hi) /* '.' in any locale */
         return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not a number in %g..%g", key, v,
                               lo, hi);
     *out = d;

@@ -1,5 +1,6 @@
 /* Text <-> typed value conversions: exact, or an error (never a silent 0). */
 #include <criterion/criterion.h>
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -200,4 +201,28 @@ Test(convert, timestamp_forms)
         cr_expect_eq(rc, t[i].code, "%s", t[i].in);
         if (!rc) cr_expect_eq(us, t[i].us, "%s -> %lld", t[i].in, (long long)us);
     }
+}
+
+/* dal's numbers keep '.' whatever LC_NUMERIC the program set (a German
+ * locale writes and reads "1,5"); the program's locale stays as it was. */
+Test(convert, numbers_ignore_the_program_locale)
+{
+    cr_assert_not_null(setlocale(LC_ALL, "de_DE.UTF-8"),
+                       "de_DE.UTF-8 is missing: scripts/install-deps generates it");
+    cr_assert_str_eq(localeconv()->decimal_point, ",");
+    double d = 0;
+    cr_expect_eq(dal__parse_double("1.5", &d), 0);
+    cr_expect_eq(d, 1.5);
+    cr_expect_eq(dal__parse_double("0.30000000000000004", &d), 0, "17 digits: strtod's path");
+    cr_expect_eq(d, 0.1 + 0.2);
+    cr_expect_eq(dal__parse_double("1.7976931348623157e308", &d), 0);
+    cr_expect_eq(d, 1.7976931348623157e308);
+    cr_expect_eq(dal__parse_double("1,5", &d), DAL_ETYPE, "a comma is no decimal point in SQL");
+    cr_expect_eq(dal__parse_double_exact_integers("12345678901234567.5", &d), 0);
+    char text[40];
+    dal__format_double(0.1 + 0.2, text, sizeof text);
+    cr_expect_str_eq(text, "0.30000000000000004");
+    dal__format_double(-2.5, text, sizeof text);
+    cr_expect_str_eq(text, "-2.5");
+    cr_expect_str_eq(localeconv()->decimal_point, ",", "the program's locale is untouched");
 }

@@ -1,6 +1,7 @@
 /* Sessions on every backend: typed values, results, transactions, bulk
  * insert and exact error classes. */
 #include <jansson.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,6 +606,51 @@ Test(session, postgresql_cursor_fetches_read_every_row_whatever_the_fetch_size)
         dal_session_close(s);
         dal_engine_dispose(e);
     }
+}
+
+/* A program that set a German locale (decimal comma) reads and writes the
+ * same numbers: URL keys, the driver's text of NUMERIC values (psqlODBC
+ * localizes it), getters, parameters and JSON all keep '.'. */
+DAL_TEST_EACH(session, numbers_keep_a_decimal_point_in_any_locale)
+{
+    (void)url;
+    cr_assert_not_null(setlocale(LC_ALL, "de_DE.UTF-8"),
+                       "de_DE.UTF-8 is missing: scripts/install-deps generates it");
+    dal_engine *e;
+    dal_session *s;
+    dal_test_open(dal_test_url(backend, "?pool_timeout=2.5"), &e, &s);
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    dal_value v = dal_double(1.25);
+    const char *sql = is_pg(backend)      ? "SELECT 2.5 AS n, CAST(? AS DOUBLE PRECISION) AS d"
+                      : is_maria(backend) ? "SELECT 2.5 AS n, CAST(? AS DOUBLE) AS d"
+                                          : "SELECT 2.5 AS n, CAST(? AS REAL) AS d";
+    DAL_OK_OR_FAIL(dal_session_query(s, sql, &v, 1, &r, &err), err);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW, "%s", err.message);
+    const char *text;
+    size_t len;
+    double d = 0;
+    DAL_OK_OR_FAIL(dal_result_text(r, 0, &text, &len, &err), err);
+    cr_expect_str_eq(text, "2.5");
+    DAL_OK_OR_FAIL(dal_result_double(r, 0, &d, &err), err);
+    cr_expect_eq(d, 2.5);
+    DAL_OK_OR_FAIL(dal_result_double(r, 1, &d, &err), err);
+    cr_expect_eq(d, 1.25);
+    DAL_OK_OR_FAIL(dal_result_text(r, 1, &text, &len, &err), err);
+    cr_expect_str_eq(text, "1.25");
+    json_t *row = NULL;
+    DAL_OK_OR_FAIL(dal_result_row_json(r, &row, &err), err);
+    char *json = dal_json_serialize(row, &err);
+    cr_assert_not_null(json, "%s", err.message);
+    cr_expect(strstr(json, "2.5") && strstr(json, "1.25") && !strstr(json, "2,5") &&
+                  !strstr(json, "1,25"),
+              "%s", json);
+    free(json);
+    json_decref(row);
+    dal_result_close(r);
+    cr_expect_str_eq(localeconv()->decimal_point, ",", "the program's locale is untouched");
+    dal_session_close(s);
+    dal_engine_dispose(e);
 }
 
 DAL_TEST_EACH(session, integer_getters_are_exact_or_fail)
