@@ -38,11 +38,12 @@ static SQLULEN rowset_rows(const dal_result *r)
     return e->dialect->caps & DAL__CAP_BLOCK_FETCH ? (SQLULEN)e->rowset_rows : 1;
 }
 
-static size_t width_of(const dal_result *r, const dal__column *col)
+/* Bytes a value takes in col's row array (col->bound is set). */
+static size_t width_of(const dal__column *col)
 {
-    if (bound_type(r, col) == SQL_C_DOUBLE) return sizeof(double);
-    if (col->c_type == SQL_C_SBIGINT) return sizeof(int64_t);
-    size_t w = col->size + (bound_type(r, col) == SQL_C_CHAR ? 1 : 0);
+    if (col->bound == SQL_C_DOUBLE) return sizeof(double);
+    if (col->bound == SQL_C_SBIGINT) return sizeof(int64_t);
+    size_t w = col->size + (col->bound == SQL_C_CHAR ? 1 : 0);
     if (col->size == 0 || w > DAL__BLOCK_WIDTH_MAX) w = DAL__BLOCK_WIDTH_MAX;
     return w < DAL__BLOCK_WIDTH_MIN ? DAL__BLOCK_WIDTH_MIN : w;
 }
@@ -83,7 +84,7 @@ void dal__block_bind(dal_result *r)
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
         col->bound = bound_type(r, col);
-        col->width = width_of(r, col);
+        col->width = width_of(col);
         need += arena_bytes(col, rows);
     }
     if (!arena_reserve(r, need)) goto fallback;

@@ -277,7 +277,6 @@ void dal__stmt_free(dal_stmt *st);
 int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
                   int64_t *rows_affected, dal_error *err);
 void dal__stmt_release(dal_stmt *st); /* closes its cursor, gives it back */
-/* Closes the statement's open cursor, if any (see the sqliteodbc quirk). */
 /* Whether every execution of st has the result shape it was described with
  * (see DAL__CAP_SHAPE_KEPT): a prepared statement the server refuses to run
  * with another shape, or one sqliteodbc runs whole (a streamed one takes the
@@ -285,6 +284,7 @@ void dal__stmt_release(dal_stmt *st); /* closes its cursor, gives it back */
 bool dal__stmt_keeps_shape(const dal_stmt *st);
 /* Drops the driver's statement: the next execution prepares it again. */
 void dal__stmt_forget_plan(dal_stmt *st);
+/* Closes the statement's open cursor, if any (see the sqliteodbc quirk). */
 void dal__stmt_close_cursor(dal_stmt *st);
 /* The statement's handle, prepared again from its SQL. */
 int dal__stmt_reprepare(dal_stmt *st, dal_error *err);

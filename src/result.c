@@ -101,13 +101,13 @@ int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err)
     /* Described before, and its shape cannot have changed: nothing to ask. */
     bool known = r->stmt == st && r->ncols > 0 && dal__stmt_keeps_shape(st);
     SQLSMALLINT n = (SQLSMALLINT)r->ncols;
-    if (!known && !DAL__ODBC_OK(SQLNumResultCols(st->h, &n))) {
-        int rc =
-            dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading the result failed", err);
-        SQLFreeStmt(st->h, SQL_CLOSE);
-        return rc;
-    }
-    if (r->stmt != st || r->ncols != (size_t)n || n == 0 || !dal__stmt_keeps_shape(st)) {
+    if (!known) {
+        if (!DAL__ODBC_OK(SQLNumResultCols(st->h, &n))) {
+            int rc =
+                dal__conn_error(st->conn, SQL_HANDLE_STMT, st->h, "reading the result failed", err);
+            SQLFreeStmt(st->h, SQL_CLOSE);
+            return rc;
+        }
         r->stmt = st;
         int rc = describe(r, n, err);
         if (rc) {
