@@ -104,8 +104,24 @@ typedef struct dal__dialect {
     /* Makes a connection refuse writes (read-only sessions), and undoes it. */
     const char *read_only_sql;
     const char *read_write_sql;
-    /* Undoes session settings a user changed with SET (NULL: none). */
+    /* Check-in gives the next user the connection as it was after setup
+     * (src/reset.c). reset_sql undoes what a user may have left (roles,
+     * settings, temporary objects, locks...); run after any user statement
+     * when reset_after_any (server code such as a PostgreSQL function can
+     * change anything), else after one that dal__sql_changes_connection
+     * marks (SQLite runs no server code: its grammar is the whole list).
+     * reset_list_sql: a query whose rows (column s) are statements run before it
+     * (SQLite: DETACH, DROP of temporary objects). baseline_sql: a query run
+     * after setup whose one text value restores what setup left (settings
+     * the driver and dal made); it ends every reset. state_probe_sql: a
+     * query of one integer that any change of session state moves (MariaDB,
+     * which has no reset statement): a change since setup closes the
+     * connection. Each may be NULL. */
     const char *reset_sql;
+    bool reset_after_any;
+    const char *reset_list_sql;
+    const char *baseline_sql;
+    const char *state_probe_sql;
     unsigned caps;
     /* Rows a block fetch brings (DAL__CAP_BLOCK_FETCH) for the URL, where the
      * driver's own fetch size should be a multiple of it; NULL or 0: dal's

@@ -219,7 +219,17 @@ const dal__dialect dal__dialect_postgresql = {
     .ping_sql = "SELECT 1",
     .server_sql = "SELECT host(inet_server_addr()), inet_server_port(), CASE WHEN "
                   "pg_is_in_recovery() THEN 'standby' ELSE 'primary' END",
-    .reset_sql = "RESET ALL",
+    /* DISCARD ALL without DEALLOCATE ALL, which would drop the driver's
+     * prepared statements: only those a user made with SQL PREPARE go. */
+    .reset_sql = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
+                 "SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; "
+                 "DO $dal$DECLARE n text; BEGIN FOR n IN SELECT name FROM pg_prepared_statements "
+                 "WHERE from_sql LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END$dal$",
+    .reset_after_any = true,
+    /* What the driver (DateStyle, extra_float_digits) and dal's setup set:
+     * RESET ALL returns to the server's defaults, this to the connection's. */
+    .baseline_sql = "SELECT coalesce(string_agg(format('SET %I = %L', name, setting), '; '), '') "
+                    "FROM pg_settings WHERE source = 'session'",
     .migration_lock_sql = "SELECT pg_try_advisory_xact_lock(8243106175)", /* "dal migrate" */
     .migration_lock_is_advisory = true,
     .read_only_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",

@@ -57,6 +57,20 @@ const dal__dialect dal__dialect_sqlite = {
     .migration_lock_sql = "DELETE FROM dal_schema_migrations WHERE version < 0",
     .read_only_sql = "PRAGMA query_only = 1",
     .read_write_sql = "PRAGMA query_only = 0",
+    /* Attached databases and temporary objects go; the pragmas dal sets or
+     * relies on come back (busy_timeout is the driver's own handler). */
+    .reset_list_sql =
+        "SELECT 'DETACH DATABASE \"' || replace(name, '\"', '\"\"') || '\"' AS s FROM pragma_database_list "
+        "WHERE name NOT IN ('main', 'temp') UNION ALL SELECT 'DROP ' || type || ' IF EXISTS temp.\"' "
+        "|| replace(name, '\"', '\"\"') || '\"' FROM temp.sqlite_master WHERE type IN ('table', "
+        "'view', 'trigger') ORDER BY 1",
+    .baseline_sql = "SELECT 'PRAGMA foreign_keys = ' || (SELECT foreign_keys FROM pragma_foreign_keys) "
+                    "|| '; PRAGMA query_only = ' || (SELECT query_only FROM pragma_query_only) || "
+                    "'; PRAGMA synchronous = ' || (SELECT synchronous FROM pragma_synchronous) || "
+                    "'; PRAGMA recursive_triggers = ' || (SELECT recursive_triggers FROM "
+                    "pragma_recursive_triggers) || '; PRAGMA temp_store = ' || (SELECT temp_store "
+                    "FROM pragma_temp_store) || '; PRAGMA cache_size = ' || (SELECT cache_size FROM "
+                    "pragma_cache_size)",
     .no_transaction_text = "no transaction is active",
     .no_transaction_fix = "BEGIN",
     .cte_rows_sql = "SELECT changes()", /* sqliteodbc counts no rows for WITH ... */

@@ -40,7 +40,9 @@ static int run_setup(dal__conn *c, dal_error *err)
         int rc = dal__conn_exec_direct(c, d->read_only_sql, err);
         if (rc) return rc;
     }
-    return c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
+    int rc = c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
+    if (!rc) rc = dal__conn_take_baseline(c, err); /* what check-in returns to */
+    return !rc && c->manual ? dal__conn_end_txn(c, false, err) : rc;
 }
 
 static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
@@ -154,6 +156,7 @@ void dal__conn_close(dal__conn *c)
         dal__stmt_free(c->cache[i]);
     dal__free(c->cache);
     dal__column_kinds_free(c);
+    dal__free(c->baseline);
     if (!c->broken && c->manual) {
         dal__watch w;
         dal__conn_watch(c, &w); /* may SQLCancel c->cancel: freed only after */
@@ -163,15 +166,6 @@ void dal__conn_close(dal__conn *c)
     if (c->cancel) SQLFreeHandle(SQL_HANDLE_STMT, c->cancel);
     dal__driver_disconnect(c->dbc, true);
     dal__free(c);
-}
-
-int dal__conn_reset_settings(dal__conn *c, dal_error *err)
-{
-    int rc = dal__conn_exec_direct(c, c->engine->dialect->reset_sql, err);
-    if (!rc) rc = run_setup(c, err);
-    if (!rc && c->manual) rc = dal__conn_end_txn(c, true, err);
-    if (!rc) c->settings_changed = false;
-    return rc;
 }
 
 void dal__conn_watch_slow(dal__conn *c, dal__watch *w)
@@ -211,6 +205,7 @@ int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
                                manual ? "cannot turn autocommit off" : "cannot turn autocommit on",
                                err);
     c->manual = manual;
+    c->own_sets++; /* the driver may have sent SET autocommit (see state_probe_sql) */
     return DAL_OK;
 }
 
@@ -266,6 +261,36 @@ int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err)
     return rc;
 }
 
+int dal__conn_query_text(dal__conn *c, const char *sql, char **out, dal_error *err)
+{
+    *out = NULL;
+    SQLHSTMT h;
+    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h)))
+        return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
+    dal__buf text = {0};
+    int rc = DAL_OK;
+    dal__watch w;
+    dal__conn_watch(c, &w);
+    SQLRETURN sr = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
+    if (DAL__ODBC_OK(sr)) sr = SQLFetch(h);
+    for (char part[512]; DAL__ODBC_OK(sr);) { /* the value in parts, however long */
+        SQLLEN ind = 0;
+        sr = SQLGetData(h, 1, SQL_C_CHAR, part, sizeof part, &ind);
+        if (!DAL__ODBC_OK(sr) || ind == SQL_NULL_DATA) break;
+        dal__buf_puts(&text, part);
+    }
+    if (dal__conn_unwatch(c, &w))
+        rc = dal__conn_timed_out(c, sql, false, err);
+    else if (sr != SQL_NO_DATA)
+        rc = dal__conn_error(c, SQL_HANDLE_STMT, h, sql, err);
+    else if (text.failed)
+        rc = dal__error_nomem(err);
+    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    if (!rc && !(*out = dal__strdup(text.data ? text.data : ""))) rc = dal__error_nomem(err);
+    dal__buf_free(&text);
+    return rc;
+}
+
 int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err)
 {
     SQLHSTMT h;
@@ -317,8 +342,7 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
     st->hash = hash;
     st->sql = dal__strdup(sql);
     st->plain_read = dal__sql_is_plain_read(sql);
-    st->sets = dal__sql_changes_settings(sql);
-    st->leaves_state = dal__sql_leaves_session_state(sql);
+    st->changes_connection = !c->engine->dialect->reset_after_any && dal__sql_changes_connection(sql);
     st->cte_write = c->engine->dialect->cte_rows_sql && dal__sql_is_cte_write(sql);
     if (!st->sql || ((c->engine->dialect->caps & DAL__CAP_STRIP_COMMENTS) &&
                      dal__sql_strip_comments(sql, &st->driver_sql) != 0)) {

@@ -95,8 +95,7 @@ struct dal_stmt {
     uint64_t last_used;
     bool cached;             /* lives in conn->cache (else freed when closed) */
     bool plain_read;         /* a plain SELECT (see txn.c) */
-    bool sets;               /* a session-level SET (see txn.c) */
-    bool leaves_state;       /* see dal__sql_leaves_session_state */
+    bool changes_connection; /* see dal__sql_changes_connection (reset.c) */
     bool implicit;           /* taken by dal_session_query: released with its result */
     bool cte_write;          /* WITH ... INSERT/UPDATE/DELETE: see cte_rows_sql */
     bool direct;             /* no markers: SQLExecDirect (DAL__CAP_DIRECT_WITHOUT_PARAMS) */
@@ -129,8 +128,10 @@ struct dal__conn {
     double last_used;
     bool broken;           /* saw a disconnect-class error: never reused */
     bool manual;           /* autocommit is off */
-    bool settings_changed; /* a user ran SET: reset before the next user */
-    bool state_left;       /* a temporary table, a session lock...: close at check-in */
+    bool used;             /* a user statement ran since the last check-in */
+    bool state_marked;     /* one of them changes connection state (reset.c) */
+    char *baseline;        /* statements restoring the state after setup (reset.c) */
+    int64_t state_baseline, own_sets; /* the state probe after setup, dal's own SETs since */
     double timeout;        /* seconds a call may take now (0: no bound) */
     bool read_only_now;    /* refuses writes now: a read pool's, or lent to a read-only session */
     double checked_out_at; /* dal__now() at checkout: the time held */
@@ -165,6 +166,7 @@ struct dal_session {
 typedef struct dal__waiter {
     pthread_cond_t cond;
     bool granted;
+    bool refused; /* the engine was disposed: no connection will come */
     dal__conn *conn; /* NULL with granted: a slot to open a new connection in */
     struct dal__waiter *next;
 } dal__waiter;
@@ -180,6 +182,7 @@ struct dal__pool {
     int open; /* connections open or being opened */
     int out;  /* checked out */
     int nwaiting;
+    int inside; /* threads in wait_in_line, woken or not: the pool outlives them */
     dal__waiter *wait_head, *wait_tail;
     dal_session *free_sessions;
     bool disposed;
@@ -230,6 +233,10 @@ int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal
  * after. */
 void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard);
 void dal__pool_dispose(dal_engine *e); /* frees e now or when the last session returns */
+/* Closes c, which died, and opens a new connection in its slot for the
+ * session that holds it (its query timeout kept). On failure the slot goes
+ * back (a disposed engine: DAL_EMISUSE) and may free the engine. */
+int dal__pool_replace(dal__conn *c, dal__conn **fresh, dal_error *err);
 
 /* conn.c */
 int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err);
@@ -238,9 +245,11 @@ int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 void dal__conn_close(dal__conn *c);
 bool dal__conn_ping(dal__conn *c);
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err);
-/* Undoes SET statements of the last user with the dialect's reset_sql (the
- * caller checks there is one) and runs the setup statements again. */
-int dal__conn_reset_settings(dal__conn *c, dal_error *err);
+/* reset.c: what check-in returns a connection to, taken after setup. */
+int dal__conn_take_baseline(dal__conn *c, dal_error *err);
+/* Ends the session's transaction and undoes whatever its user left on the
+ * connection; an error means the connection must be closed. */
+int dal__checkin_reset(dal_session *s, dal_error *err);
 /* column_kinds.c: the boolean and JSON columns a driver describes as
  * integers and text, learned from the server once per table and connection. */
 void dal__column_kinds_apply(dal_result *r);
@@ -262,6 +271,8 @@ static inline bool dal__conn_unwatch(dal__conn *c, dal__watch *w)
 /* The error for an interrupted call: DAL_ETIMEOUT, or DAL_EINDOUBT for a
  * commit. A connection whose socket was shut down is marked broken. */
 int dal__conn_timed_out(dal__conn *c, const char *what, bool commit, dal_error *err);
+/* The single text value sql returns, malloc'd ("" for NULL). */
+int dal__conn_query_text(dal__conn *c, const char *sql, char **out, dal_error *err);
 /* The single integer sql returns. */
 int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err);
 /* Runs sql once, without a result (setup, savepoints, pings). */

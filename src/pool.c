@@ -77,7 +77,7 @@ static int wait_in_line(dal__pool *p, dal__conn **c, double *waited, dal_error *
 {
     dal_engine *e = p->engine;
     double started = dal__now_precise();
-    dal__waiter w = {.granted = false, .conn = NULL, .next = NULL};
+    dal__waiter w = {.granted = false, .refused = false, .conn = NULL, .next = NULL};
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -90,14 +90,19 @@ static int wait_in_line(dal__pool *p, dal__conn **c, double *waited, dal_error *
         p->wait_head = &w;
     p->wait_tail = &w;
     p->nwaiting++;
+    p->inside++;
     STAT_ADD(p, waits);
     struct timespec deadline = dal__deadline(CLOCK_MONOTONIC, e->pool_timeout);
-    while (!w.granted) {
-        if (pthread_cond_timedwait(&w.cond, &p->lock, &deadline) == ETIMEDOUT && !w.granted) break;
+    while (!w.granted && !w.refused) {
+        if (pthread_cond_timedwait(&w.cond, &p->lock, &deadline) == ETIMEDOUT && !w.granted &&
+            !w.refused)
+            break;
     }
     pthread_cond_destroy(&w.cond);
+    p->inside--;
     *waited = dal__now_precise() - started;
     record_wait(p, *waited);
+    if (w.refused) return dal__error_set(err, DAL_EMISUSE, "engine disposed");
     if (!w.granted) {
         remove_waiter(p, &w);
         STAT_ADD(p, timeouts);
@@ -154,10 +159,27 @@ static void discarded(dal__pool *p, const char *reason)
     dal__event_emit(p->engine, &ev);
 }
 
+
+/* With the lock held: true once, when a disposed pool has nothing out
+ * and no thread waits in it. */
+static bool now_emptied(dal__pool *p)
+{
+    if (!p->disposed || p->out != 0 || p->inside != 0 || p->emptied) return false;
+    p->emptied = true;
+    return true;
+}
+
+/* After the lock: the engine goes when its last pool has emptied. */
+static void free_if_done(dal_engine *e, bool emptied)
+{
+    if (emptied && atomic_fetch_add(&e->pools_emptied, 1) + 1 == e->npools) dal__engine_free(e);
+}
+
 /* Gives back a slot (and a checked-out count, and the session object)
- * after a failed open. */
+ * after a failed open. May free a disposed engine. */
 static void release_slot(dal__pool *p, dal_session *s)
 {
+    dal_engine *e = p->engine;
     pthread_mutex_lock(&p->lock);
     give_back_session(p, s);
     p->out--;
@@ -165,7 +187,9 @@ static void release_slot(dal__pool *p, dal_session *s)
         p->open--;
     else
         p->out++;
+    bool emptied = now_emptied(p);
     pthread_mutex_unlock(&p->lock);
+    free_if_done(e, emptied);
 }
 
 static int checkout(dal__pool *p, dal__conn **out, dal_session **session, double *waited,
@@ -192,7 +216,9 @@ static int checkout(dal__pool *p, dal__conn **out, dal_session **session, double
         int rc = wait_in_line(p, &c, waited, err);
         if (rc) {
             give_back_session(p, s);
+            bool emptied = now_emptied(p); /* the last waiter of a disposed pool */
             pthread_mutex_unlock(&p->lock);
+            free_if_done(e, emptied);
             return rc;
         }
         /* The thread that handed us c (or a slot) counted us as out. */
@@ -243,29 +269,16 @@ int dal__pool_checkout(dal__pool *p, dal__conn **out, dal_session **session, dal
     double waited = 0;
     dal_error local;
     dal__error_empty(&local); /* every checkout: no 536-byte DAL_ERROR_INIT */
+    bool observed = p->engine->observed; /* a disposed pool may free the engine: not after */
     int rc = checkout(p, out, session, &waited, &local);
     if (!rc) (*out)->checked_out_at = dal__now();
-    if (p->engine->observed) { /* a disposed pool may free the engine: not after */
+    if (observed && rc != DAL_EMISUSE) {
         dal_event ev = {.kind = DAL_EVENT_CHECKOUT, .read_only = p->read_only, .seconds = waited,
                         .rows = -1};
         dal__event_outcome(&ev, rc, &local);
-        if (rc != DAL_EMISUSE) dal__event_emit(p->engine, &ev);
+        dal__event_emit(p->engine, &ev);
     }
     return rc ? dal__error_copy(err, &local) : DAL_OK;
-}
-
-/* With the lock held: true once, when a disposed pool has nothing out. */
-static bool now_emptied(dal__pool *p)
-{
-    if (!p->disposed || p->out != 0 || p->emptied) return false;
-    p->emptied = true;
-    return true;
-}
-
-/* After the lock: the engine goes when its last pool has emptied. */
-static void free_if_done(dal_engine *e, bool emptied)
-{
-    if (emptied && atomic_fetch_add(&e->pools_emptied, 1) + 1 == e->npools) dal__engine_free(e);
 }
 
 void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard)
@@ -330,7 +343,13 @@ static void dispose_pool(dal__pool *p)
     p->idle = NULL;
     p->open -= p->nidle;
     p->nidle = 0;
-    /* Waiters get nothing more from this engine: wake them to time out. */
+    /* Waiters get nothing more from this engine: they fail at once. */
+    for (dal__waiter *w = p->wait_head; w; w = w->next) {
+        w->refused = true;
+        pthread_cond_signal(&w->cond);
+    }
+    p->wait_head = p->wait_tail = NULL;
+    p->nwaiting = 0;
     bool emptied = now_emptied(p);
     pthread_mutex_unlock(&p->lock);
     while (idle) {
@@ -346,4 +365,28 @@ void dal__pool_dispose(dal_engine *e)
     /* The read pool first: e may be freed by the last dispose_pool. */
     if (e->reads != &e->pool) dispose_pool(e->reads);
     dispose_pool(&e->pool);
+}
+
+int dal__pool_replace(dal__conn *c, dal__conn **fresh, dal_error *err)
+{
+    dal__pool *p = c->pool;
+    double timeout = c->timeout;
+    STAT_ADD(p, discards);
+    discarded(p, c->discard_reason ? c->discard_reason : "dead");
+    dal__conn_close(c);
+    /* This thread still counts as out: the engine is alive until the slot
+     * goes back. */
+    pthread_mutex_lock(&p->lock);
+    bool disposed = p->disposed;
+    pthread_mutex_unlock(&p->lock);
+    int rc = disposed ? dal__error_set(err, DAL_EMISUSE, "engine disposed")
+                      : dal__conn_open(p, fresh, err);
+    if (rc) {
+        release_slot(p, NULL);
+        return rc;
+    }
+    STAT_ADD(p, connects);
+    (*fresh)->timeout = timeout; /* dal_session_set_query_timeout holds on */
+    (*fresh)->checked_out_at = dal__now();
+    return DAL_OK;
 }

@@ -87,15 +87,8 @@ void dal__session_release(dal_session *s)
     dal__conn *c = s->conn;
     dal_error ignored;
     dal__error_empty(&ignored); /* every check-in: no 536-byte DAL_ERROR_INIT */
-    bool discard = c->broken || dal__txn_end(s, false, &ignored) != DAL_OK;
-    /* The next user gets the settings dal made, not the ones this user SET.
-     * State no reset undoes (a temporary table, a session lock, a SET where
-     * the dialect has no reset) would reach the next user: the connection
-     * goes instead. */
-    bool can_reset = c->engine->dialect->reset_sql != NULL;
-    if (!discard && (c->state_left || (c->settings_changed && !can_reset)))
-        discard = true, c->discard_reason = "session state";
-    if (!discard && c->settings_changed) discard = dal__conn_reset_settings(c, &ignored) != DAL_OK;
+    /* The next user gets the connection as a new one is (reset.c). */
+    bool discard = c->broken || dal__checkin_reset(s, &ignored) != DAL_OK;
     if (!discard && c->read_only_now && !c->pool->read_only) discard = !take_back_read_only(c);
     dal__pool_checkin(c, s, discard);
 }
@@ -242,12 +235,12 @@ static bool move_to_fresh_connection(dal_session *s)
 {
     if (s->held) return false;
     s->in_txn = false; /* the failed statement was the transaction's first */
-    dal__pool *p = s->conn->pool;
     dal__conn *fresh;
-    dal_error ignored = DAL_ERROR_INIT;
-    dal__pool_checkin(s->conn, NULL, true);
-    s->conn = NULL;
-    if (dal__pool_checkout(p, &fresh, NULL, &ignored) != DAL_OK) return false;
+    dal_error ignored;
+    dal__error_empty(&ignored);
+    dal__conn *dead = s->conn;
+    s->conn = NULL; /* on failure the session has none: closing it frees only it */
+    if (dal__pool_replace(dead, &fresh, &ignored) != DAL_OK) return false;
     s->conn = fresh;
     return true;
 }

@@ -75,56 +75,16 @@ bool dal__sql_is_plain_read(const char *sql)
     return true;
 }
 
-bool dal__sql_changes_settings(const char *sql)
+bool dal__sql_changes_connection(const char *sql)
 {
     const char *p = skip_noise(sql);
-    if (!starts_with_keyword(p, "SET")) return false;
-    p = skip_noise(p + 3);
-    return !starts_with_keyword(p, "LOCAL") && !starts_with_keyword(p, "TRANSACTION") &&
-           !starts_with_keyword(p, "CONSTRAINTS");
-}
-
-/* Past the word at p and the blanks and comments after it. */
-static const char *next_word(const char *p)
-{
-    while (is_word_char(*p))
-        p++;
-    return skip_noise(p);
-}
-
-bool dal__sql_leaves_session_state(const char *sql)
-{
-    const char *p = skip_noise(sql);
-    if (starts_with_keyword(p, "PREPARE") || starts_with_keyword(p, "LOCK")) return true;
-    if (starts_with_keyword(p, "CREATE")) {
-        static const char *const before_temp[] = {"OR", "REPLACE", "GLOBAL", "LOCAL"};
-        for (p = next_word(p);;) {
-            if (starts_with_keyword(p, "TEMP") || starts_with_keyword(p, "TEMPORARY")) return true;
-            size_t i = 0;
-            while (i < sizeof before_temp / sizeof before_temp[0] &&
-                   !starts_with_keyword(p, before_temp[i]))
-                i++;
-            if (i == sizeof before_temp / sizeof before_temp[0]) return false;
-            p = next_word(p);
-        }
-    }
-    static const char *const session_locks[] = {"GET_LOCK", "pg_advisory_lock",
-                                                "pg_advisory_lock_shared", "pg_try_advisory_lock",
-                                                "pg_try_advisory_lock_shared"};
-    for (size_t i = 0; i < sizeof session_locks / sizeof session_locks[0]; i++)
-        if (has_keyword(sql, session_locks[i])) return true;
-    /* A user variable assigned in a query (MariaDB: SELECT @n := ...). */
-    for (p = sql; *p;) {
-        size_t n = dal__sql_comment_length(p);
-        if (!n) n = dal__sql_quoted_length(p);
-        if (n) {
-            p += n;
-            continue;
-        }
-        if (p[0] == ':' && p[1] == '=') return true;
-        p++;
-    }
-    return false;
+    if (starts_with_keyword(p, "PRAGMA") || starts_with_keyword(p, "ATTACH") ||
+        starts_with_keyword(p, "DETACH"))
+        return true;
+    if (!starts_with_keyword(p, "CREATE")) return false;
+    /* CREATE TEMP ..., CREATE ... temp.name, "temp".name: the word anywhere
+     * (in a string too: a reset too many costs little). */
+    return has_keyword(p, "TEMP") || has_keyword(p, "TEMPORARY");
 }
 
 bool dal__sql_is_cte_write(const char *sql)

@@ -12,15 +12,12 @@ size_t dal__sql_comment_length(const char *p);
 size_t dal__sql_quoted_length(const char *p);
 /* A plain SELECT (not FOR UPDATE/SHARE, INTO, nextval/setval). */
 bool dal__sql_is_plain_read(const char *sql);
-/* True for SET statements that outlive the transaction (not SET LOCAL,
- * SET TRANSACTION or SET CONSTRAINTS). */
-bool dal__sql_changes_settings(const char *sql);
-/* True for statements that leave state in the connection beyond the
- * transaction that no reset_sql undoes: temporary tables, session locks
- * (GET_LOCK, pg_advisory_lock), PREPARE, LOCK TABLES, user variables
- * assigned with :=. May say true of a statement that does not (the cost is
- * a new connection), never false of one that does among these forms. */
-bool dal__sql_leaves_session_state(const char *sql);
+/* True for SQLite statements that change the connection beyond the
+ * transaction: PRAGMA, ATTACH, DETACH, and CREATE of a temporary object
+ * (TEMP, TEMPORARY, temp.name). SQLite runs no server code, so its grammar
+ * is the whole list. May say true of a statement that does not (the cost is
+ * a reset), never false of one that does. */
+bool dal__sql_changes_connection(const char *sql);
 /* WITH ... INSERT/UPDATE/DELETE/REPLACE. */
 bool dal__sql_is_cte_write(const char *sql);
 /* *stripped: a copy of sql (dal__free it) with every comment replaced by a

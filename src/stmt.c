@@ -144,8 +144,8 @@ static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_re
         if (rc) return rc;
     }
     st->streams = driver_streams(st); /* as the transaction now stands */
-    if (st->sets) st->conn->settings_changed = true;
-    if (st->leaves_state) st->conn->state_left = true;
+    st->conn->used = true;
+    if (st->changes_connection) st->conn->state_marked = true;
     dal__watch w;
     dal__conn_watch(st->conn, &w);
     locale_t previous = dal__numeric_c_begin(); /* the driver writes parameters as text */

@@ -279,8 +279,9 @@ Test(pool, killed_backend_is_replaced_by_the_idle_ping)
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
-    kill_backend(s);
+    int64_t pid = dal_test_scalar(s, "SELECT pg_backend_pid()");
     dal_session_close(s);
+    terminate_backend(pid); /* while the connection is idle in the pool */
     usleep(100000); /* longer than the 50 ms idle threshold */
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
     cr_expect_eq(dal_test_scalar(s, "SELECT 3"), 3);
@@ -422,7 +423,8 @@ DAL_TEST_EACH(pool, check_in_leaves_no_session_state_behind)
     }
     dal_pool_stats st;
     dal_engine_pool_stats(e, &st);
-    cr_expect_eq(st.discards, 1, "the connection that held state was closed");
+    /* MariaDB has no reset statement: its connection is closed instead. */
+    cr_expect_eq(st.discards, maria ? 1 : 0, "a reset, or the connection closed");
     dal_engine_dispose(other);
     dal_engine_dispose(e);
 }

@@ -189,41 +189,29 @@ Test(txn, comments_are_stripped_outside_quotes_only)
     }
 }
 
-Test(txn, session_settings_are_recognised)
-{
-    cr_expect(dal__sql_changes_settings("SET application_name = 'x'"));
-    cr_expect(dal__sql_changes_settings("  set search_path TO s"));
-    cr_expect(dal__sql_changes_settings("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"));
-    cr_expect_not(dal__sql_changes_settings("SET LOCAL work_mem = '1MB'"));
-    cr_expect_not(dal__sql_changes_settings("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
-    cr_expect_not(dal__sql_changes_settings("SET CONSTRAINTS ALL DEFERRED"));
-    cr_expect_not(dal__sql_changes_settings("SELECT 1"));
-    cr_expect_not(dal__sql_changes_settings("SETTINGS"));
-}
-
-Test(txn, state_beyond_the_transaction_is_recognised)
+Test(txn, sqlite_statements_that_change_the_connection_are_recognised)
 {
     static const struct {
         const char *sql;
-        bool leaves;
+        bool changes;
     } t[] = {
         {"CREATE TEMPORARY TABLE tt (k INT)", true},
-        {"create or replace temporary table tt (k int)", true},
-        {"CREATE GLOBAL TEMP TABLE tt (k INT)", true},
+        {"create temp view v AS SELECT 1", true},
         {"/* c */ CREATE TEMP TABLE tt AS SELECT 1", true},
-        {"SELECT GET_LOCK('job', 10)", true},
-        {"SELECT pg_advisory_lock(1)", true},
-        {"PREPARE p FROM 'SELECT 1'", true},
-        {"LOCK TABLES t WRITE", true},
-        {"SELECT @n := @n + 1 FROM t", true},
-        {"CREATE TABLE temp (k INT)", false},
-        {"CREATE TABLE t (temp INT)", false},
-        {"SELECT pg_advisory_xact_lock(1)", false},
-        {"SELECT 'a := b', \"x:=\" FROM t -- := here", false},
-        {"INSERT INTO t VALUES (1)", false},
+        {"CREATE TABLE temp.tt (k INT)", true},
+        {"CREATE TRIGGER temp.tr AFTER INSERT ON t BEGIN SELECT 1; END", true},
+        {"CREATE INDEX IF NOT EXISTS \"temp\".i ON t (k)", true},
+        {"PRAGMA query_only = 0", true},
+        {"  pragma foreign_keys=off", true},
+        {"ATTACH DATABASE 'x.db' AS d", true},
+        {"DETACH d", true},
+        {"CREATE TABLE t (k INT)", false},
+        {"CREATE TABLE attempts (k INT)", false},
+        {"INSERT INTO t VALUES ('PRAGMA')", false},
+        {"SELECT 1", false},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        cr_expect_eq(dal__sql_leaves_session_state(t[i].sql), t[i].leaves, "%s", t[i].sql);
+        cr_expect_eq(dal__sql_changes_connection(t[i].sql), t[i].changes, "%s", t[i].sql);
 }
 
 /* ---- transactions that never lie -------------------------------------- */
