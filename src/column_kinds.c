@@ -51,7 +51,7 @@ static void look_up(dal__conn *c, const char *catalog, const char *table)
 {
     remember(c, catalog, table, NULL, 0);
     SQLHSTMT h;
-    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h))) return;
+    if (!DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, c->dbc, &h))) return;
     SQLLEN catalog_len = (SQLLEN)strlen(catalog), table_len = (SQLLEN)strlen(table);
     SQLCHAR column[256], kind[8];
     SQLLEN column_len, kind_len;
@@ -67,7 +67,7 @@ static void look_up(dal__conn *c, const char *catalog, const char *table)
         while (DAL__ODBC_OK(SQLFetch(h)))
             if (column_len > 0 && kind_len > 0)
                 remember(c, catalog, table, (char *)column, (char)kind[0]);
-    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    dal__odbc_free(SQL_HANDLE_STMT, h);
 }
 
 /* The kind of catalog.table.column: 'b', 'j', or 0; looks the table up the

@@ -55,9 +55,10 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     if (!c) return dal__error_nomem(err);
     c->engine = e;
     c->pool = p;
+    c->generation = atomic_load(&dal__forks);
     c->read_only_now = p->read_only;
     c->cache = dal__calloc((size_t)e->statement_cache + 1, sizeof *c->cache);
-    if (!c->cache || !DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_DBC, env, &c->dbc))) {
+    if (!c->cache || !DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_DBC, env, &c->dbc))) {
         dal__free(c->cache);
         dal__free(c);
         return dal__error_nomem(err);
@@ -69,7 +70,7 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
                                                       e->connect_timeout);
     bool locked = connstr && dal__driver_lock(e->pool_timeout);
     if (!locked) { /* other connects hold it: wait as a checkout does */
-        SQLFreeHandle(SQL_HANDLE_DBC, c->dbc); /* never connected: no driver to unload */
+        dal__odbc_free(SQL_HANDLE_DBC, c->dbc); /* never connected: no driver to unload */
         dal__free(c->cache);
         dal__free(c);
         if (!connstr) return dal__error_nomem(err);
@@ -112,7 +113,7 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     }
     c->manual = false; /* ODBC's default */
     if ((e->dialect->caps & DAL__CAP_INTERRUPT_CANCEL) &&
-        !DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &c->cancel)))
+        !DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, c->dbc, &c->cancel)))
         c->cancel = NULL;
     /* Read-only connections stay in autocommit: one round trip a read. */
     if (!e->lazy_begin && !p->read_only && (rc = dal__conn_set_manual(c, true, err)) != DAL_OK) {
@@ -152,6 +153,10 @@ int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
 void dal__conn_close(dal__conn *c)
 {
     if (!c) return;
+    if (dal__conn_inherited(c)) { /* the parent's: no rollback, no Terminate */
+        dal__conn_abandon(c);
+        return;
+    }
     for (int i = 0; i < c->ncache; i++)
         dal__stmt_free(c->cache[i]);
     dal__free(c->cache);
@@ -163,7 +168,7 @@ void dal__conn_close(dal__conn *c)
         SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
         dal__conn_unwatch(c, &w);
     }
-    if (c->cancel) SQLFreeHandle(SQL_HANDLE_STMT, c->cancel);
+    if (c->cancel) dal__odbc_free(SQL_HANDLE_STMT, c->cancel);
     dal__driver_disconnect(c->dbc, true);
     dal__free(c);
 }
@@ -211,6 +216,7 @@ int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
 
 int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err)
 {
+    if (dal__conn_inherited(c)) return dal__conn_check_owned(c, err);
     dal__watch w;
     dal__conn_watch(c, &w);
     SQLRETURN sr = SQLEndTran(SQL_HANDLE_DBC, c->dbc, commit ? SQL_COMMIT : SQL_ROLLBACK);
@@ -243,8 +249,9 @@ int dal__conn_end_txn(dal__conn *c, bool commit, dal_error *err)
 
 int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err)
 {
+    if (dal__conn_inherited(c)) return dal__conn_check_owned(c, err);
     SQLHSTMT h;
-    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h)))
+    if (!DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, c->dbc, &h)))
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
     dal__watch w;
     dal__conn_watch(c, &w);
@@ -257,7 +264,7 @@ int dal__conn_exec_direct(dal__conn *c, const char *sql, dal_error *err)
         snprintf(context, sizeof context, "%.120s failed", sql);
         rc = dal__conn_error(c, SQL_HANDLE_STMT, h, context, err);
     }
-    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    dal__odbc_free(SQL_HANDLE_STMT, h);
     return rc;
 }
 
@@ -265,7 +272,7 @@ int dal__conn_query_text(dal__conn *c, const char *sql, char **out, dal_error *e
 {
     *out = NULL;
     SQLHSTMT h;
-    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h)))
+    if (!DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, c->dbc, &h)))
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
     dal__buf text = {0};
     int rc = DAL_OK;
@@ -285,7 +292,7 @@ int dal__conn_query_text(dal__conn *c, const char *sql, char **out, dal_error *e
         rc = dal__conn_error(c, SQL_HANDLE_STMT, h, sql, err);
     else if (text.failed)
         rc = dal__error_nomem(err);
-    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    dal__odbc_free(SQL_HANDLE_STMT, h);
     if (!rc && !(*out = dal__strdup(text.data ? text.data : ""))) rc = dal__error_nomem(err);
     dal__buf_free(&text);
     return rc;
@@ -294,7 +301,7 @@ int dal__conn_query_text(dal__conn *c, const char *sql, char **out, dal_error *e
 int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err)
 {
     SQLHSTMT h;
-    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h)))
+    if (!DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, c->dbc, &h)))
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
     SQLLEN ind = 0;
     SQLBIGINT v = 0;
@@ -309,7 +316,7 @@ int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error
         rc = dal__conn_error(c, SQL_HANDLE_STMT, h, sql, err);
     else if (ind == SQL_NULL_DATA)
         rc = dal__error_set(err, DAL_ENULL, "%s returned NULL", sql);
-    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    dal__odbc_free(SQL_HANDLE_STMT, h);
     if (!rc) *out = (int64_t)v;
     return rc;
 }
@@ -350,7 +357,7 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
         dal__free(st);
         return dal__error_nomem(err);
     }
-    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st->h))) {
+    if (!DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, c->dbc, &st->h))) {
         st->h = NULL;
         dal__stmt_free(st);
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
@@ -398,6 +405,7 @@ static int drop_idle_statements(dal__conn *c)
 
 int dal__conn_statement(dal__conn *c, const char *sql, dal_stmt **out, dal_error *err)
 {
+    if (dal__conn_inherited(c)) return dal__conn_check_owned(c, err);
     uint64_t hash = hash_sql(sql);
     int victim = -1;
     for (int i = 0; i < c->ncache; i++) {

@@ -24,7 +24,7 @@ bool dal__driver_lock(double seconds)
 static void close_handle(SQLHDBC dbc, bool connected)
 {
     if (connected) SQLDisconnect(dbc);
-    SQLFreeHandle(SQL_HANDLE_DBC, dbc);
+    dal__odbc_free(SQL_HANDLE_DBC, dbc);
 }
 
 /* With the lock held: disconnects every handle handed over. */
@@ -85,4 +85,27 @@ void dal__driver_disconnect(SQLHDBC dbc, bool connected)
         drain();
         pthread_mutex_unlock(&lock);
     }
+}
+
+static handed_over *parents; /* kept reachable in a child, never closed */
+
+void dal__driver_fork_prepare(void)
+{
+    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&queue_lock);
+}
+
+void dal__driver_fork_parent(void)
+{
+    pthread_mutex_unlock(&queue_lock);
+    pthread_mutex_unlock(&lock);
+}
+
+void dal__driver_fork_child(void)
+{
+    parents = queue; /* the parent's connections: a disconnect would end them */
+    queue = NULL;
+    /* Made anew: other threads of the parent may have queued on them. */
+    pthread_mutex_init(&queue_lock, NULL);
+    pthread_mutex_init(&lock, NULL);
 }

@@ -19,4 +19,11 @@ void dal__driver_unlock(void);
  * the lock's holder: never waits. */
 void dal__driver_disconnect(SQLHDBC dbc, bool connected);
 
+/* fork.c: prepare takes the lock (no connect or disconnect of dal's is
+ * under way in the child); parent releases it; child releases it and
+ * forgets the parent's handed-over handles, which it must never close. */
+void dal__driver_fork_prepare(void);
+void dal__driver_fork_parent(void);
+void dal__driver_fork_child(void);
+
 #endif

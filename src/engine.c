@@ -110,12 +110,14 @@ int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engin
         dal__free(e);
         return rc;
     }
+    dal__fork_track(e);
     *out = e;
     return DAL_OK;
 }
 
 void dal__engine_free(dal_engine *e)
 {
+    dal__fork_untrack(e);
     dal__pool_destroy(&e->pool);
     if (e->reads != &e->pool) dal__pool_destroy(&e->read_pool);
     dal__free_secret(e->connstr);

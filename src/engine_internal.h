@@ -143,6 +143,7 @@ struct dal__conn {
     uint64_t tick;
     struct dal__column_kind *kinds; /* what column_kinds_sql taught (column_kinds.c) */
     size_t nkinds;
+    unsigned generation;   /* dal__forks when it connected (fork.c) */
     dal__conn *next_idle;
 };
 
@@ -219,7 +220,27 @@ struct dal_engine {
     char *read_connstr;    /* unmasked; wiped when freed */
     atomic_int pools_emptied; /* the engine is freed when it reaches npools */
     int npools;
+    dal_engine *next_engine; /* every live engine (fork.c) */
 };
+
+/* fork.c */
+/* How many times this process's line forked: a connection made before the
+ * last fork belongs to the parent. */
+extern atomic_uint dal__forks;
+static inline bool dal__conn_inherited(const dal__conn *c)
+{
+    return c->generation != atomic_load_explicit(&dal__forks, memory_order_relaxed);
+}
+/* DAL_EMISUSE for a connection this process inherited, else DAL_OK. */
+int dal__conn_check_owned(const dal__conn *c, dal_error *err);
+/* Keeps an inherited connection reachable and untouched; closes only this
+ * process's copy of its socket. */
+void dal__conn_abandon(dal__conn *c);
+/* Engines are listed so that a child can empty their pools. */
+void dal__fork_track(dal_engine *e);
+void dal__fork_untrack(dal_engine *e);
+/* scope.c: the child's configuration lock, which a parent's thread may hold. */
+void dal__scope_fork_child(void);
 
 
 /* pool.c */

@@ -19,6 +19,17 @@ static inline int dal__odbc_ok(SQLRETURN rc)
 }
 #define DAL__ODBC_OK(rc) dal__odbc_ok(rc)
 
+/* SQLAllocHandle and SQLFreeHandle, never under way while fork() runs:
+ * unixODBC holds a mutex of its own in them, which a child forked meanwhile
+ * would find locked forever (see fork.c). */
+SQLRETURN dal__odbc_alloc(SQLSMALLINT type, SQLHANDLE parent, SQLHANDLE *out);
+SQLRETURN dal__odbc_free(SQLSMALLINT type, SQLHANDLE h);
+/* fork.c: around fork(), the guard those take (prepare: held; parent:
+ * released; child: made anew). */
+void dal__odbc_fork_prepare(void);
+void dal__odbc_fork_parent(void);
+void dal__odbc_fork_child(void);
+
 /* The process-wide ODBC environment (ODBC 3.80, no driver-manager pooling). */
 int dal__odbc_env(SQLHENV *out, dal_error *err);
 

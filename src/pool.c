@@ -285,6 +285,16 @@ void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard)
 {
     dal__pool *p = c->pool;
     dal_engine *e = p->engine;
+    if (dal__conn_inherited(c)) { /* the parent's connection: out of this pool's count */
+        pthread_mutex_lock(&p->lock);
+        give_back_session(p, s);
+        p->out--;
+        dal__conn_abandon(c);
+        bool emptied = now_emptied(p);
+        pthread_mutex_unlock(&p->lock);
+        free_if_done(e, emptied);
+        return;
+    }
     discard = discard || c->broken;
     c->last_used = dal__now();
     double held = c->last_used - c->checked_out_at;

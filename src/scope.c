@@ -34,6 +34,16 @@ static pthread_rwlock_t config_lock = PTHREAD_RWLOCK_INITIALIZER;
 #endif
 static dal_engine *configured;
 
+void dal__scope_fork_child(void)
+{
+    /* Another thread of the parent may have held it: the child has none. */
+#if defined(__GLIBC__) && defined(PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP)
+    config_lock = (pthread_rwlock_t)PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+#else
+    config_lock = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
+#endif
+}
+
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t stack_key;
 static _Thread_local scope_stack *tls_stack;

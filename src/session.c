@@ -13,6 +13,7 @@
         if (!(s)->conn)                                                                            \
             return dal__error_set(err, DAL_EDISCONNECTED,                                          \
                                   "session lost its connection: close it and open another");       \
+        if (dal__conn_inherited((s)->conn)) return dal__conn_check_owned((s)->conn, err);          \
     } while (0)
 
 int dal_session_open(dal_engine *e, dal_session **out, dal_error *err)
@@ -83,8 +84,12 @@ void dal__session_release(dal_session *s)
         dal__free(s);
         return;
     }
-    release_statements(s);
     dal__conn *c = s->conn;
+    if (dal__conn_inherited(c)) { /* across fork(): not a word to the parent's server */
+        dal__pool_checkin(c, s, true);
+        return;
+    }
+    release_statements(s);
     dal_error ignored;
     dal__error_empty(&ignored); /* every check-in: no 536-byte DAL_ERROR_INIT */
     /* The next user gets the connection as a new one is (reset.c). */

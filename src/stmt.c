@@ -127,6 +127,7 @@ bool dal__stmt_keeps_shape(const dal_stmt *st)
 static int run_statement(dal_stmt *st, const dal_value *params, size_t n, dal_result **out,
                          int64_t *rows_affected, dal_error *err)
 {
+    if (dal__conn_inherited(st->conn)) return dal__conn_check_owned(st->conn, err);
     if (n != (size_t)st->nparams)
         return dal__error_set(err, DAL_EMISUSE,
                               "statement has %d parameter markers, %zu values given", st->nparams,
@@ -187,7 +188,7 @@ void dal__stmt_free(dal_stmt *st)
 {
     if (!st) return;
     dal__result_free(&st->result);
-    if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    if (st->h) dal__odbc_free(SQL_HANDLE_STMT, st->h);
     for (SQLSMALLINT i = 0; i < st->nparams; i++)
         dal__free(st->params[i].text);
     dal__free(st->params);
@@ -222,18 +223,18 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
 
 int dal__stmt_reprepare(dal_stmt *st, dal_error *err)
 {
-    if (st->h) SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    if (st->h) dal__odbc_free(SQL_HANDLE_STMT, st->h);
     st->h = NULL;
     for (SQLSMALLINT i = 0; i < st->nparams; i++)
         st->params[i].c_type = 0; /* bind again */
     st->result.ncols = 0;         /* describe again */
     SQLHSTMT h;
-    if (!DAL__ODBC_OK(SQLAllocHandle(SQL_HANDLE_STMT, st->conn->dbc, &h)))
+    if (!DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, st->conn->dbc, &h)))
         return dal__conn_error(st->conn, SQL_HANDLE_DBC, st->conn->dbc,
                                "cannot allocate a statement", err);
     if (!st->direct && !DAL__ODBC_OK(SQLPrepare(h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS))) {
         int rc = dal__conn_error(st->conn, SQL_HANDLE_STMT, h, "prepare failed", err);
-        SQLFreeHandle(SQL_HANDLE_STMT, h);
+        dal__odbc_free(SQL_HANDLE_STMT, h);
         return rc;
     }
     st->h = h;
@@ -275,7 +276,7 @@ void dal__stmt_close_cursor(dal_stmt *st)
 
 void dal__stmt_forget_plan(dal_stmt *st)
 {
-    SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    dal__odbc_free(SQL_HANDLE_STMT, st->h);
     st->h = NULL; /* run_statement prepares it again */
 }
 

@@ -311,6 +311,30 @@ Test(pool, killed_backend_is_retried_on_the_first_statement)
     dal_engine_dispose(e);
 }
 
+/* The session's own query timeout holds on the connection the retry moved
+ * it to. */
+Test(pool, the_retry_keeps_the_session_query_timeout)
+{
+    dal_engine *e = dal_test_engine("postgresql", "?pool_size=1&pool_pre_ping=never");
+    dal_session *s;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    DAL_OK_OR_FAIL(dal_session_set_query_timeout(s, 1, &err), err);
+    kill_backend(s);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = dal_session_exec(s, "SELECT pg_sleep(8)", NULL, 0, NULL, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_expect_eq(rc, DAL_ETIMEOUT, "%s: %s", dal_code_name(rc), err.message);
+    cr_expect_lt(took, 5, "the retried statement ran %.1f s past its 1 s timeout", took);
+    dal_session_close(s);
+    dal_pool_stats st;
+    dal_engine_pool_stats(e, &st);
+    cr_expect_eq(st.connects, 2, "the statement was retried on a new connection");
+    dal_engine_dispose(e);
+}
+
 Test(pool, killed_backend_mid_transaction_is_disconnected)
 {
     dal_engine *e = dal_test_engine("postgresql", "?pool_size=1&pool_pre_ping=never");
