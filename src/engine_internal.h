@@ -154,6 +154,8 @@ struct dal_session {
     bool aborted;        /* a statement failed in the transaction: only a rollback helps */
     bool scoped;         /* belongs to a scope: dal_session_close leaves it alone */
     bool read_only;      /* no writes, no transactions (dal_session_open_read_only) */
+    bool eager;          /* begins at its first statement whatever lazy_begin says (migrations) */
+    bool autocommit;     /* runs every statement in autocommit (no-transaction migrations) */
     int nested;          /* savepoint depth */
     int held;            /* statements this session holds (prepared or with a result) */
     dal_stmt *uncached;  /* held statements outside the cache (freed on release) */

@@ -159,6 +159,20 @@ static dal_migration_state state_of(const dal__migrations *m, const history_row 
     return strcmp(f->checksum, row->checksum) ? DAL_MIGRATION_CHANGED : DAL_MIGRATION_APPLIED;
 }
 
+/* A migration claimed in the history and not marked done: it runs outside
+ * a transaction in another deployer now, or it failed there. */
+static int unresolved(int64_t version, const char *what, dal_error *err)
+{
+    return dal__error_set(
+        err, DAL_EMIGRATE,
+        "migration %lld (%s) is claimed but not done: another deployer is still running it, or it "
+        "failed outside a transaction and may be half applied. Nothing after it runs until it is "
+        "done. If no deployer is running it: check the schema by hand, then DELETE FROM "
+        "dal_schema_migrations WHERE version = %lld to run it again, or UPDATE "
+        "dal_schema_migrations SET failed = 0 WHERE version = %lld to count it as applied",
+        (long long)version, what, (long long)version, (long long)version);
+}
+
 /* Files and history must agree before anything runs. */
 static int check_agreement(const dal__migrations *m, const history *h, dal_error *err)
 {
@@ -166,15 +180,7 @@ static int check_agreement(const dal__migrations *m, const history *h, dal_error
         const history_row *row = &h->rows[i];
         const dal__migration_file *f = file_of(m, row->version);
         switch (state_of(m, row)) {
-        case DAL_MIGRATION_FAILED:
-            return dal__error_set(
-                err, DAL_EMIGRATE,
-                "migration %lld (%s) failed outside a transaction and may be half applied: check "
-                "the schema by hand, then DELETE FROM dal_schema_migrations WHERE version = %lld "
-                "to run it again, or UPDATE dal_schema_migrations SET failed = 0 WHERE version = "
-                "%lld to count it as applied",
-                (long long)row->version, f ? f->path : row->name, (long long)row->version,
-                (long long)row->version);
+        case DAL_MIGRATION_FAILED: return unresolved(row->version, f ? f->path : row->name, err);
         case DAL_MIGRATION_MISSING:
             return dal__error_set(err, DAL_EMIGRATE,
                                   "migration %lld (%s) is applied but no longer in the directory",
@@ -212,6 +218,19 @@ static int run_statements(dal_session *s, const char *path, const char *text, da
     return rc;
 }
 
+/* Runs text statement by statement, each in autocommit (whatever the
+ * engine's lazy_begin), and returns the connection to its mode. */
+static int run_in_autocommit(dal_session *s, const char *path, const char *text, dal_error *err)
+{
+    int rc = dal__conn_set_manual(s->conn, false, err);
+    s->autocommit = true;
+    if (!rc) rc = run_statements(s, path, text, err);
+    s->autocommit = false;
+    dal_error ignored = DAL_ERROR_INIT;
+    int back = dal__conn_set_manual(s->conn, !s->engine->lazy_begin, &ignored);
+    return rc ? rc : back ? dal__error_copy(err, &ignored) : DAL_OK;
+}
+
 static int record(dal_session *s, const dal__migration_file *f, int64_t duration_ms, bool failed,
                   dal_error *err)
 {
@@ -229,16 +248,27 @@ static int lock_and_look(dal_session *s, int64_t version, bool *present, dal_err
 {
     int rc = lock(s, err);
     if (rc) return rc;
+    /* Read under the lock: the history may have moved since it was loaded,
+     * and a claim another deployer made meanwhile stops this one here. */
     dal_value v = dal_int64(version);
     dal_result *r;
-    rc = dal_session_query(s, "SELECT COUNT(*) FROM dal_schema_migrations WHERE version = ?", &v,
-                           1, &r, err);
-    int64_t n = 0;
+    rc = dal_session_query(s,
+                           "SELECT COUNT(CASE WHEN version = ? THEN 1 END), "
+                           "COALESCE(MIN(CASE WHEN failed <> 0 THEN version END), 0), "
+                           "(SELECT name FROM dal_schema_migrations WHERE failed <> 0 ORDER BY "
+                           "version LIMIT 1) FROM dal_schema_migrations",
+                           &v, 1, &r, err);
+    int64_t n = 0, claimed = 0;
     if (!rc) {
         int next = dal_result_next(r, err);
-        rc = next == DAL_ROW    ? dal_result_int64(r, 0, &n, err)
-             : next == DAL_DONE ? dal__error_set(err, DAL_EODBC, "COUNT(*) returned no row")
-                                : next;
+        rc = next == DAL_ROW ? dal_result_int64(r, 0, &n, err)
+             : next == DAL_DONE
+                 ? dal__error_set(err, DAL_EODBC, "the history query returned no row")
+                 : next;
+        if (!rc) rc = dal_result_int64(r, 1, &claimed, err);
+        const char *name = NULL;
+        if (!rc && claimed) rc = dal_result_text(r, 2, &name, NULL, err);
+        if (!rc && claimed) rc = unresolved(claimed, name, err);
         dal_result_close(r);
     }
     *present = n > 0;
@@ -277,11 +307,8 @@ static int apply_outside_transaction(dal_session *s, const dal__migration_file *
         return rc;
     }
     double started = dal__now_precise();
-    rc = dal__conn_set_manual(s->conn, false, err);
-    if (!rc) rc = run_statements(s, f->path, f->up, err);
-    dal_error ignored = DAL_ERROR_INIT;
-    int back = dal__conn_set_manual(s->conn, !s->engine->lazy_begin, &ignored);
-    if (rc || back) return rc ? rc : dal__error_copy(err, &ignored);
+    rc = run_in_autocommit(s, f->path, f->up, err);
+    if (rc) return rc;
     dal_value v[] = {dal_int64((int64_t)((dal__now_precise() - started) * 1000)),
                      dal_int64(f->version)};
     rc = dal_session_exec(s,
@@ -298,8 +325,21 @@ static int revert(dal_session *s, const dal__migration_file *f, bool *ran, dal_e
     bool present;
     int rc = lock_and_look(s, f->version, &present, err);
     if (!rc && !present) return dal_session_rollback(s, err); /* someone else did it */
-    if (!rc) rc = run_statements(s, f->down_path, f->down, err);
     dal_value v = dal_int64(f->version);
+    if (!rc && (f->no_transaction || s->engine->dialect->ddl_commits)) {
+        /* Claimed first, as going up: a failure midway (DDL that committed
+         * at once) stays recorded as failed, never as applied. */
+        rc = dal_session_exec(s, "UPDATE dal_schema_migrations SET failed = 1 WHERE version = ?",
+                              &v, 1, NULL, err);
+        if (!rc) rc = dal_session_commit(s, err);
+        if (!rc) rc = run_in_autocommit(s, f->down_path, f->down, err);
+        if (rc) {
+            dal_session_rollback(s, NULL);
+            return rc;
+        }
+    } else if (!rc) {
+        rc = run_statements(s, f->down_path, f->down, err);
+    }
     if (!rc)
         rc = dal_session_exec(s, "DELETE FROM dal_schema_migrations WHERE version = ?", &v, 1,
                               NULL, err);
@@ -318,6 +358,7 @@ static int load(dal_engine *e, const char *dir, dal_session **s, dal__migrations
     int rc = dal__migrations_read(dir, m, err);
     if (rc) return rc;
     rc = dal_session_open(e, s, err);
+    if (!rc) (*s)->eager = true; /* the lock is a read: it must hold a transaction */
     if (!rc) rc = ensure_history(*s, err);
     if (!rc) rc = read_history(*s, h, err);
     if (!rc) rc = dal_session_rollback(*s, err);

@@ -56,9 +56,9 @@ int dal__session_fail(dal_session *s, const char *sql, const dal_error *local, d
 int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
 {
     if (s->in_txn) return dal__txn_check(s, err);
-    if (s->read_only) return DAL_OK; /* autocommit: one round trip a statement */
+    if (s->read_only || s->autocommit) return DAL_OK; /* one round trip a statement */
     if (s->engine->lazy_begin) {
-        if (plain_read) return DAL_OK;
+        if (plain_read && !s->eager) return DAL_OK;
         int rc = dal__conn_set_manual(s->conn, true, err);
         if (rc) return rc;
     }

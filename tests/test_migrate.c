@@ -304,11 +304,30 @@ DAL_TEST_EACH(migrate, bad_directories_are_refused_before_anything_runs)
     dal_engine_dispose(e);
 }
 
+static void no_transaction_files(const char *backend, bool lazy);
+
 DAL_TEST_EACH(migrate, no_transaction_files_run_outside_and_failures_need_a_person)
 {
     (void)url;
-    const char *dir = own_dir("notx");
-    dal_engine *e = dal_test_engine_at(own_url(backend, "notx"));
+    no_transaction_files(backend, false);
+}
+
+/* lazy_begin changes nothing: the files still run outside a transaction
+ * (CREATE INDEX CONCURRENTLY refuses to run inside one). */
+DAL_TEST_EACH(migrate, no_transaction_files_run_outside_under_lazy_begin)
+{
+    (void)url;
+    no_transaction_files(backend, true);
+}
+
+static void no_transaction_files(const char *backend, bool lazy)
+{
+    const char *dir = own_dir(lazy ? "notx_lazy" : "notx");
+    const char *own = own_url(backend, lazy ? "notx_lazy" : "notx");
+    char u[2100];
+    snprintf(u, sizeof u, "%s%s", own,
+             lazy ? (strchr(own, '?') ? "&lazy_begin=true" : "?lazy_begin=true") : "");
+    dal_engine *e = dal_test_engine_at(u);
     put(dir, "1_t.sql", "CREATE TABLE nt (k INTEGER);\n");
     put(dir, "2_index.sql",
         !strcmp(backend, "postgresql")
@@ -327,6 +346,7 @@ DAL_TEST_EACH(migrate, no_transaction_files_run_outside_and_failures_need_a_pers
     cr_expect_eq(dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, NULL, &err), DAL_EMIGRATE);
     cr_expect(strstr(err.message, "DELETE FROM dal_schema_migrations WHERE version = 3"), "%s",
               err.message);
+    cr_expect(strstr(err.message, "still running it, or it failed"), "%s", err.message);
     /* What a person does: repair by hand, then let it run again. */
     dal_session *s;
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
@@ -376,11 +396,16 @@ DAL_TEST_EACH(migrate, concurrent_deployers_apply_each_migration_once)
                  v);
         put(dir, file, sql);
     }
-    enum { PROCESSES = 3, ROUNDS = 6 };
+    enum { PROCESSES = 4, ROUNDS = 6 };
     for (int round = 0; round < ROUNDS; round++) {
         char name[32];
         snprintf(name, sizeof name, "race%d", round);
-        const char *u = own_url(backend, name);
+        /* Odd rounds with lazy_begin: the lock is a read, and must still
+         * hold a transaction. */
+        char u[2100];
+        const char *own = own_url(backend, name);
+        snprintf(u, sizeof u, "%s%s", own,
+                 round % 2 ? (strchr(own, '?') ? "&lazy_begin=true" : "?lazy_begin=true") : "");
         pid_t pids[PROCESSES];
         for (int p = 0; p < PROCESSES; p++) {
             pids[p] = fork();
@@ -409,4 +434,74 @@ DAL_TEST_EACH(migrate, concurrent_deployers_apply_each_migration_once)
         cr_expect_eq(scalar(e, "SELECT COUNT(*) FROM dal_schema_migrations"), 8);
         dal_engine_dispose(e);
     }
+}
+
+/* B read the history before A claimed its slow no-transaction version 2:
+ * B must stop at the claim (DAL_EMIGRATE), never apply version 3 while 2
+ * runs. */
+static void claim_stops_the_others(const char *backend)
+{
+    bool pg = !strcmp(backend, "postgresql");
+    const char *dir = own_dir("claim");
+    const char *u = own_url(backend, "claim");
+    /* Version 1 holds the lock for a while, so B loads the history first. */
+    const char *slow = pg ? "SELECT pg_sleep(1)"
+                          : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE "
+                            "x < 1500000) SELECT count(*) FROM c";
+    char sql[512];
+    snprintf(sql, sizeof sql, "CREATE TABLE claim_t (v INTEGER);\n%s;\n", slow);
+    put(dir, "1_base.sql", sql);
+    snprintf(sql, sizeof sql, "-- dal:no-transaction\n%s;\n%s;\nINSERT INTO claim_t VALUES (2);\n",
+             slow, slow);
+    put(dir, "2_slow.sql", sql);
+    put(dir, "3_after.sql", "INSERT INTO claim_t VALUES (3);\n");
+    pid_t pids[2];
+    for (int p = 0; p < 2; p++) {
+        if (p) usleep(50000); /* both load the history before either applies */
+        pids[p] = fork();
+        if (pids[p] == 0) {
+            dal_engine *e;
+            dal_error err = DAL_ERROR_INIT;
+            size_t ran = 0;
+            int rc = dal_engine_create(u, NULL, &e, &err);
+            if (!rc) rc = dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, &ran, &err);
+            if (rc) fprintf(stderr, "deployer %d: %s\n", p, err.message);
+            dal_engine_dispose(e);
+            _exit(rc == DAL_EMIGRATE && strstr(err.message, "is claimed but not done") ? 99
+                  : rc                                                               ? 100
+                                                                                     : (int)ran);
+        }
+    }
+    int status[2];
+    for (int p = 0; p < 2; p++)
+        waitpid(pids[p], &status[p], 0);
+    cr_expect(WIFEXITED(status[0]) && WEXITSTATUS(status[0]) == 3, "A applied all three (%d)",
+              WEXITSTATUS(status[0]));
+    cr_expect(WIFEXITED(status[1]) && WEXITSTATUS(status[1]) == 99,
+              "B stopped at the claim with DAL_EMIGRATE (%d)", WEXITSTATUS(status[1]));
+    dal_engine *e = dal_test_engine_at(u);
+    cr_expect_eq(scalar(e, "SELECT COUNT(*) FROM claim_t"), 2, "2 and 3 ran once each");
+    cr_expect_str_eq(status_of(e, dir), "1:applied 2:applied 3:applied");
+    dal_engine_dispose(e);
+}
+
+Test(migrate, a_claim_stops_the_other_deployers_postgresql) { claim_stops_the_others("postgresql"); }
+
+Test(migrate, a_claim_stops_the_other_deployers_sqlite) { claim_stops_the_others("sqlite"); }
+
+/* MariaDB commits DDL at once: a .down.sql that fails midway stays
+ * recorded as failed, never as applied. */
+Test(migrate, a_failed_down_is_recorded_as_failed_mariadb)
+{
+    const char *dir = own_dir("down_fail");
+    dal_engine *e = dal_test_engine_at(own_url("mariadb", "down_fail"));
+    put(dir, "1_a.sql", "CREATE TABLE df_a (k INTEGER);\nCREATE TABLE df_b (k INTEGER);\n");
+    put(dir, "1_a.down.sql", "DROP TABLE df_b;\nDROP TABLE no_such_table;\nDROP TABLE df_a;\n");
+    cr_expect_eq(migrate(e, dir, DAL_MIGRATE_LATEST), 1);
+    dal_error err = DAL_ERROR_INIT;
+    cr_expect_neq(dal_migrate_to(e, dir, 0, NULL, &err), DAL_OK);
+    cr_expect_str_eq(status_of(e, dir), "1:failed", "half undone: not \"applied\"");
+    dal_error_clear(&err);
+    cr_expect_eq(dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, NULL, &err), DAL_EMIGRATE);
+    dal_engine_dispose(e);
 }
