@@ -17,10 +17,13 @@ int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *con
     dal_error local = DAL_ERROR_INIT;
     int code = dal__odbc_error(type, h, e->dialect, context, e->url.password, &local);
     SQLUINTEGER dead = SQL_CD_FALSE;
-    if (code != DAL_EDISCONNECTED &&
-        DAL__ODBC_OK(SQLGetConnectAttr(c->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL)) &&
-        dead == SQL_CD_TRUE)
-        code = local.code = DAL_EDISCONNECTED;
+    if (code != DAL_EDISCONNECTED) {
+        dal__watch w; /* Connector/ODBC answers it with mysql_ping: a round trip */
+        dal__conn_watch(c, &w);
+        SQLRETURN sr = SQLGetConnectAttr(c->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL);
+        if (dal__conn_unwatch(c, &w) || (DAL__ODBC_OK(sr) && dead == SQL_CD_TRUE))
+            code = local.code = DAL_EDISCONNECTED;
+    }
     if (code == DAL_EDISCONNECTED) c->broken = true, c->discard_reason = "dead";
     /* A server that turned read-only (a standby) never serves normal sessions. */
     if (code == DAL_EREADONLY && !c->read_only_now && (e->dialect->caps & DAL__CAP_SERVER_ROLES))
@@ -43,6 +46,20 @@ static int run_setup(dal__conn *c, dal_error *err)
     int rc = c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
     if (!rc) rc = dal__conn_take_baseline(c, err); /* what check-in returns to */
     return !rc && c->manual ? dal__conn_end_txn(c, false, err) : rc;
+}
+
+/* Where the URL names a Unix-domain socket: the start of its path (libpq
+ * takes a host starting with '/' as the socket's directory; Connector/ODBC
+ * takes SOCKET=, or the default socket for localhost); NULL for TCP. */
+static const char *unix_socket_path(const dal_engine *e)
+{
+    const dal__url *u = &e->url;
+    const char *host = u->nhosts ? u->hosts[0].host : u->host;
+    if (host && host[0] == '/') return host;
+    const char *socket = dal__url_param_get(u, "SOCKET");
+    if (socket && socket[0] == '/') return socket;
+    if (host && !strcmp(host, "localhost") && !strcmp(e->dialect->name, "mysql")) return "/";
+    return NULL;
 }
 
 static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
@@ -93,7 +110,7 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
         if (!u->nhosts) ports[n++] = u->port ? u->port : e->dialect->default_port;
         for (size_t i = 0; i < u->nhosts && n < 16; i++)
             ports[n++] = u->hosts[i].port ? u->hosts[i].port : e->dialect->default_port;
-        c->socket = dal__socket_new_since(&before, ports, ports[0] ? n : 0);
+        c->socket = dal__socket_new_since(&before, ports, ports[0] ? n : 0, unix_socket_path(e));
     }
     dal__sockets_free(&before);
     dal__driver_unlock();
@@ -120,6 +137,12 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
         dal__conn_close(c);
         return rc;
     }
+    /* The watchdog thread runs before the first call that may need it: a
+     * call is never left unbounded because the thread could not start. */
+    if ((c->socket >= 0 || c->cancel) && !dal__watchdog_ready()) {
+        dal__conn_close(c);
+        return dal__error_set(err, DAL_ENOMEM, "the watchdog thread could not be started");
+    }
     c->timeout = e->connect_timeout; /* the setup is part of connecting */
     if ((rc = run_setup(c, err)) != DAL_OK) {
         dal__conn_close(c);
@@ -144,6 +167,10 @@ int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
         dal__engine_target(e, target, sizeof target);
         dal_event ev = {.kind = DAL_EVENT_CONNECT, .read_only = p->read_only, .seconds = took,
                         .target = target, .rows = -1};
+        /* /proc unreadable, another client's socket to the same server
+         * opened meanwhile...: nothing can interrupt this connection's calls. */
+        if (!rc && (e->dialect->caps & DAL__CAP_INTERRUPT_SOCKET) && (*out)->socket < 0)
+            ev.reason = "socket not identified: no call on it can be interrupted";
         dal__event_outcome(&ev, rc, &local);
         dal__event_emit(e, &ev);
     }
@@ -202,9 +229,14 @@ int dal__conn_timed_out(dal__conn *c, const char *what, bool commit, dal_error *
 int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
 {
     if (c->manual == manual) return DAL_OK;
+    dal__watch w; /* Connector/ODBC sends SET autocommit: a round trip */
+    dal__conn_watch(c, &w);
     SQLRETURN sr = SQLSetConnectAttr(
         c->dbc, SQL_ATTR_AUTOCOMMIT,
         (SQLPOINTER)(uintptr_t)(manual ? SQL_AUTOCOMMIT_OFF : SQL_AUTOCOMMIT_ON), 0);
+    if (dal__conn_unwatch(c, &w))
+        return dal__conn_timed_out(c, manual ? "turning autocommit off" : "turning autocommit on",
+                                   false, err);
     if (!DAL__ODBC_OK(sr))
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc,
                                manual ? "cannot turn autocommit off" : "cannot turn autocommit on",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -57,7 +58,7 @@ static bool in_set(const dal__socket_set *s, size_t fd)
     return fd < s->nbits && (s->bits[fd / 8] & (1u << (fd % 8)));
 }
 
-static bool peer_port_matches(int fd, const int *ports, size_t nports)
+static bool peer_matches(int fd, const int *ports, size_t nports, const char *unix_path)
 {
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
@@ -70,21 +71,25 @@ static bool peer_port_matches(int fd, const int *ports, size_t nports)
         port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
     else if (peer.ss_family == AF_INET6)
         port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+    else if (peer.ss_family == AF_UNIX) /* its path: the server's socket file */
+        return unix_path &&
+               !strncmp(((struct sockaddr_un *)&peer)->sun_path, unix_path, strlen(unix_path));
     else
-        return nports == 0; /* a Unix socket: no port to check */
+        return false;
     for (size_t i = 0; i < nports; i++)
         if (ports[i] == port) return true;
     return nports == 0;
 }
 
-int dal__socket_new_since(const dal__socket_set *before, const int *ports, size_t nports)
+int dal__socket_new_since(const dal__socket_set *before, const int *ports, size_t nports,
+                          const char *unix_path)
 {
     dal__socket_set now;
     dal__sockets_list(&now);
     int found = -1;
     for (size_t fd = 0; fd < now.nbits; fd++) {
         if (!in_set(&now, fd) || in_set(before, fd)) continue;
-        if (!peer_port_matches((int)fd, ports, nports)) continue;
+        if (!peer_matches((int)fd, ports, nports, unix_path)) continue;
         if (found >= 0) { /* two candidates: other threads opened sockets too */
             found = -1;
             break;

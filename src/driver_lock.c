@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_mutex_clocklock (glibc 2.30) */
 #include "driver_lock.h"
 
 #include <pthread.h>
@@ -17,8 +18,9 @@ static handed_over *queue;
 
 bool dal__driver_lock(double seconds)
 {
-    struct timespec until = dal__deadline(CLOCK_REALTIME, seconds);
-    return pthread_mutex_timedlock(&lock, &until) == 0;
+    /* Monotonic: a step of the wall clock neither lengthens nor ends the wait. */
+    struct timespec until = dal__deadline(CLOCK_MONOTONIC, seconds);
+    return pthread_mutex_clocklock(&lock, CLOCK_MONOTONIC, &until) == 0;
 }
 
 static void close_handle(SQLHDBC dbc, bool connected)

@@ -87,9 +87,13 @@ int dal__txn_end(dal_session *s, bool commit, dal_error *err)
         s->nested = 0;
     }
     if (!s->in_txn && s->engine->lazy_begin && !s->conn->broken) {
+        /* The transaction has ended either way: a failure to return to
+         * autocommit is the connection's, never the commit's (reporting a
+         * commit that succeeded as failed makes callers write twice). */
         dal_error ignored;
         dal__error_empty(&ignored);
-        if (dal__conn_set_manual(s->conn, false, rc ? &ignored : err) && !rc) rc = DAL_EODBC;
+        if (dal__conn_set_manual(s->conn, false, &ignored))
+            s->conn->broken = true, s->conn->discard_reason = "autocommit could not be restored";
     }
     return rc;
 }

@@ -88,6 +88,14 @@ static bool start(void)
     return true;
 }
 
+bool dal__watchdog_ready(void)
+{
+    pthread_mutex_lock(&lock);
+    bool ok = start();
+    pthread_mutex_unlock(&lock);
+    return ok;
+}
+
 bool dal__watch_begin(dal__watch *w, double seconds, int socket, SQLHANDLE cancel)
 {
     w->fired = false;

@@ -23,6 +23,9 @@ typedef struct dal__watch {
  * no cost). False when the watchdog thread cannot be started: the call is
  * then not bounded (the caller decides; dal reports DAL_ENOMEM). */
 bool dal__watch_begin(dal__watch *w, double seconds, int socket, SQLHANDLE cancel);
+/* Starts the watchdog thread if it is not running: false when it cannot
+ * be started. Once it runs, dal__watch_begin cannot fail. */
+bool dal__watchdog_ready(void);
 /* Stops watching; true when the watchdog interrupted the call. */
 bool dal__watch_end(dal__watch *w);
 

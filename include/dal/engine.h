@@ -50,7 +50,11 @@ typedef struct dal_event {
     const char *reason;   /**< DISCARD: "dead", "timed out", "read-only server",
                              "reset failed", "session state", "too old",
                              "ping failed", "overflow",
-                             "disposed"; else NULL                                 */
+                             "disposed"; CONNECT: NULL, or "socket not
+                             identified: no call on it can be interrupted"
+                             (query_timeout cannot hold on that connection:
+                             /proc unreadable, or another socket to the same
+                             server opened during the connect); else NULL  */
     const struct dal_value *params; /**< STATEMENT with event_parameters: its values */
     size_t nparams;                 /**< the number of params              */
 } dal_event;
