@@ -109,19 +109,18 @@ typedef struct dal__dialect {
      * settings, temporary objects, locks...); run after any user statement
      * when reset_after_any (server code such as a PostgreSQL function can
      * change anything), else after one that dal__sql_changes_connection
-     * marks (SQLite runs no server code: its grammar is the whole list).
-     * reset_list_sql: a query whose rows (column s) are statements run before it
-     * (SQLite: DETACH, DROP of temporary objects). baseline_sql: a query run
-     * after setup whose one text value restores what setup left (settings
-     * the driver and dal made); it ends every reset. state_probe_sql: a
-     * query of one integer that any change of session state moves (MariaDB,
-     * which has no reset statement): a change since setup closes the
-     * connection. Each may be NULL. */
+     * marks. reset_list_sql: a query whose rows (column s) are statements
+     * run before it (SQLite: DETACH, DROP of temporary objects).
+     * baseline_sql: a query run after setup whose one text value restores
+     * what setup left (settings the driver and dal made); it ends every
+     * reset. A dialect with none of them closes a marked connection. */
     const char *reset_sql;
+    /* With reset_after_any: reset_sql's first result counts what
+     * reset_extra_sql must still undo (0: nothing, no second message). */
+    const char *reset_extra_sql;
     bool reset_after_any;
     const char *reset_list_sql;
     const char *baseline_sql;
-    const char *state_probe_sql;
     unsigned caps;
     /* Rows a block fetch brings (DAL__CAP_BLOCK_FETCH) for the URL, where the
      * driver's own fetch size should be a multiple of it; NULL or 0: dal's

@@ -54,21 +54,12 @@ const dal__dialect dal__dialect_mysql = {
     .migration_lock_sql = "SELECT GET_LOCK('dal_migrate', 0)",
     .migration_lock_is_advisory = true,
     .ddl_commits = true,
-    /* No reset statement exists (COM_RESET_CONNECTION is not in
-     * Connector/ODBC 3.1): the counters of every statement that changes
-     * session state, counted inside procedures and functions too, the user
-     * variables, and the user locks (released here). A change closes the
-     * connection at check-in. */
-    .state_probe_sql =
-        "SELECT (SELECT coalesce(sum(VARIABLE_VALUE), 0) FROM information_schema.SESSION_STATUS "
-        "WHERE VARIABLE_NAME IN ('COM_SET_OPTION', 'COM_CHANGE_DB', 'COM_CREATE_TEMPORARY_TABLE', "
-        "'COM_PREPARE_SQL', 'COM_LOCK_TABLES', 'COM_HA_OPEN')) + (SELECT count(*) FROM "
-        "information_schema.USER_VARIABLES) + RELEASE_ALL_LOCKS()",
     .read_only_sql = "SET SESSION TRANSACTION READ ONLY",
     .read_write_sql = "SET SESSION TRANSACTION READ WRITE",
     .default_port = 3306,
-    /* No RESET ALL: a connection a user changed (SET, temporary tables, user
-     * locks, PREPARE) is closed at check-in instead. The driver's queries
+    /* No reset statement (Connector/ODBC 3.1 has no COM_RESET_CONNECTION):
+     * a connection a user changed (SET, USE, CALL, temporary tables, user
+     * locks, PREPARE, user variables) is closed at check-in instead. The driver's queries
      * run as written: a timed-out call is ended by closing the socket.
      * Bound rows, not longer rowsets: Connector/ODBC 3.1's SQLSetPos only
      * seeks (MADB_StmtSetPos), so SQLGetData after it reads the rowset's

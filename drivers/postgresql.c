@@ -220,11 +220,14 @@ const dal__dialect dal__dialect_postgresql = {
     .server_sql = "SELECT host(inet_server_addr()), inet_server_port(), CASE WHEN "
                   "pg_is_in_recovery() THEN 'standby' ELSE 'primary' END",
     /* DISCARD ALL without DEALLOCATE ALL, which would drop the driver's
-     * prepared statements: only those a user made with SQL PREPARE go. */
-    .reset_sql = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
-                 "SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; "
-                 "DO $dal$DECLARE n text; BEGIN FOR n IN SELECT name FROM pg_prepared_statements "
-                 "WHERE from_sql LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END$dal$",
+     * prepared statements; its first statement counts the ones a user made
+     * with SQL PREPARE (reset.c deallocates those, rarely any). */
+    .reset_sql = "SELECT count(*) FROM pg_prepared_statements WHERE from_sql; CLOSE ALL; SET "
+                 "SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; SELECT "
+                 "pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES",
+    .reset_extra_sql = "DO $dal$DECLARE n text; BEGIN FOR n IN SELECT name FROM "
+                       "pg_prepared_statements WHERE from_sql LOOP EXECUTE format('DEALLOCATE "
+                       "%I', n); END LOOP; END$dal$",
     .reset_after_any = true,
     /* What the driver (DateStyle, extra_float_digits) and dal's setup set:
      * RESET ALL returns to the server's defaults, this to the connection's. */

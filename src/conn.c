@@ -242,7 +242,6 @@ int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err)
                                manual ? "cannot turn autocommit off" : "cannot turn autocommit on",
                                err);
     c->manual = manual;
-    c->own_sets++; /* the driver may have sent SET autocommit (see state_probe_sql) */
     return DAL_OK;
 }
 
@@ -327,6 +326,33 @@ int dal__conn_query_text(dal__conn *c, const char *sql, char **out, dal_error *e
     dal__odbc_free(SQL_HANDLE_STMT, h);
     if (!rc && !(*out = dal__strdup(text.data ? text.data : ""))) rc = dal__error_nomem(err);
     dal__buf_free(&text);
+    return rc;
+}
+
+int dal__conn_query_first_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err)
+{
+    if (dal__conn_inherited(c)) return dal__conn_check_owned(c, err);
+    SQLHSTMT h;
+    if (!DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, c->dbc, &h)))
+        return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
+    SQLLEN ind = 0;
+    SQLBIGINT v = 0;
+    SQLSMALLINT ncols = 0;
+    int rc = DAL_OK;
+    dal__watch w;
+    dal__conn_watch(c, &w);
+    SQLRETURN sr = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
+    /* Past the results without columns (a ROLLBACK first) to the first row. */
+    while (DAL__ODBC_OK(sr) && DAL__ODBC_OK(sr = SQLNumResultCols(h, &ncols)) && ncols == 0)
+        sr = SQLMoreResults(h);
+    if (DAL__ODBC_OK(sr)) sr = SQLFetch(h);
+    if (DAL__ODBC_OK(sr)) sr = SQLGetData(h, 1, SQL_C_SBIGINT, &v, 0, &ind);
+    if (dal__conn_unwatch(c, &w))
+        rc = dal__conn_timed_out(c, "the check-in reset", false, err);
+    else if (!DAL__ODBC_OK(sr))
+        rc = dal__conn_error(c, SQL_HANDLE_STMT, h, "the check-in reset failed", err);
+    dal__odbc_free(SQL_HANDLE_STMT, h);
+    *out = ind == SQL_NULL_DATA ? 0 : (int64_t)v;
     return rc;
 }
 

@@ -131,7 +131,6 @@ struct dal__conn {
     bool used;             /* a user statement ran since the last check-in */
     bool state_marked;     /* one of them changes connection state (reset.c) */
     char *baseline;        /* statements restoring the state after setup (reset.c) */
-    int64_t state_baseline, own_sets; /* the state probe after setup, dal's own SETs since */
     double timeout;        /* seconds a call may take now (0: no bound) */
     bool read_only_now;    /* refuses writes now: a read pool's, or lent to a read-only session */
     double checked_out_at; /* dal__now() at checkout: the time held */
@@ -296,6 +295,9 @@ static inline bool dal__conn_unwatch(dal__conn *c, dal__watch *w)
 int dal__conn_timed_out(dal__conn *c, const char *what, bool commit, dal_error *err);
 /* The single text value sql returns, malloc'd ("" for NULL). */
 int dal__conn_query_text(dal__conn *c, const char *sql, char **out, dal_error *err);
+/* The first integer the statements of sql return (results without columns
+ * before it are skipped). */
+int dal__conn_query_first_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err);
 /* The single integer sql returns. */
 int dal__conn_query_int64(dal__conn *c, const char *sql, int64_t *out, dal_error *err);
 /* Runs sql once, without a result (setup, savepoints, pings). */

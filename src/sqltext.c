@@ -75,16 +75,40 @@ bool dal__sql_is_plain_read(const char *sql)
     return true;
 }
 
+/* A user variable assigned in a query (MariaDB: SELECT @n := ...), outside
+ * quotes and comments. */
+static bool assigns_variable(const char *sql)
+{
+    for (const char *p = sql; *p;) {
+        size_t n = dal__sql_comment_length(p);
+        if (!n) n = dal__sql_quoted_length(p);
+        if (n) {
+            p += n;
+            continue;
+        }
+        if (p[0] == ':' && p[1] == '=') return true;
+        p++;
+    }
+    return false;
+}
+
 bool dal__sql_changes_connection(const char *sql)
 {
     const char *p = skip_noise(sql);
-    if (starts_with_keyword(p, "PRAGMA") || starts_with_keyword(p, "ATTACH") ||
-        starts_with_keyword(p, "DETACH"))
-        return true;
-    if (!starts_with_keyword(p, "CREATE")) return false;
+    static const char *const verbs[] = {"PRAGMA", "ATTACH", "DETACH", "USE",    "CALL",
+                                        "PREPARE", "LOCK",  "HANDLER", "DO"};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (starts_with_keyword(p, verbs[i])) return true;
+    if (starts_with_keyword(p, "SET")) { /* not SET TRANSACTION (the next one only) */
+        const char *q = skip_noise(p + 3);
+        return !starts_with_keyword(q, "TRANSACTION") && !starts_with_keyword(q, "LOCAL") &&
+               !starts_with_keyword(q, "CONSTRAINTS");
+    }
     /* CREATE TEMP ..., CREATE ... temp.name, "temp".name: the word anywhere
      * (in a string too: a reset too many costs little). */
-    return has_keyword(p, "TEMP") || has_keyword(p, "TEMPORARY");
+    if (starts_with_keyword(p, "CREATE") && (has_keyword(p, "TEMP") || has_keyword(p, "TEMPORARY")))
+        return true;
+    return has_keyword(sql, "GET_LOCK") || assigns_variable(sql);
 }
 
 bool dal__sql_is_cte_write(const char *sql)

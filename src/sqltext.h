@@ -12,11 +12,12 @@ size_t dal__sql_comment_length(const char *p);
 size_t dal__sql_quoted_length(const char *p);
 /* A plain SELECT (not FOR UPDATE/SHARE, INTO, nextval/setval). */
 bool dal__sql_is_plain_read(const char *sql);
-/* True for SQLite statements that change the connection beyond the
- * transaction: PRAGMA, ATTACH, DETACH, and CREATE of a temporary object
- * (TEMP, TEMPORARY, temp.name). SQLite runs no server code, so its grammar
- * is the whole list. May say true of a statement that does not (the cost is
- * a reset), never false of one that does. */
+/* True for statements that change the connection beyond the transaction
+ * where the server runs no code that could do it unseen (SQLite: PRAGMA,
+ * ATTACH, DETACH, CREATE of a temporary object; MariaDB: SET, USE, CALL,
+ * PREPARE, LOCK, HANDLER, DO, temporary tables, GET_LOCK, := ). May say
+ * true of a statement that does not (the cost is a reset or a new
+ * connection), never false of one of these forms. */
 bool dal__sql_changes_connection(const char *sql);
 /* WITH ... INSERT/UPDATE/DELETE/REPLACE. */
 bool dal__sql_is_cte_write(const char *sql);

@@ -189,7 +189,7 @@ Test(txn, comments_are_stripped_outside_quotes_only)
     }
 }
 
-Test(txn, sqlite_statements_that_change_the_connection_are_recognised)
+Test(txn, statements_that_change_the_connection_are_recognised)
 {
     static const struct {
         const char *sql;
@@ -209,6 +209,19 @@ Test(txn, sqlite_statements_that_change_the_connection_are_recognised)
         {"CREATE TABLE attempts (k INT)", false},
         {"INSERT INTO t VALUES ('PRAGMA')", false},
         {"SELECT 1", false},
+        {"SET @leak = 1", true},
+        {"set session sql_mode = 'ANSI'", true},
+        {"SET SESSION TRANSACTION READ WRITE", true},
+        {"SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", false},
+        {"USE other", true},
+        {"CALL p()", true},
+        {"SELECT GET_LOCK('job', 10)", true},
+        {"SELECT @n := @n + 1 FROM t", true},
+        {"SELECT 'a := b', \"x:=\" FROM t -- := here", false},
+        {"PREPARE s FROM 'SELECT 1'", true},
+        {"LOCK TABLES t WRITE", true},
+        {"CREATE OR REPLACE TEMPORARY TABLE tt (k INT)", true},
+        {"SETTINGS", false},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         cr_expect_eq(dal__sql_changes_connection(t[i].sql), t[i].changes, "%s", t[i].sql);
