@@ -1,17 +1,15 @@
 #define _GNU_SOURCE /* writer-preferring rwlocks (glibc) */
 #include <pthread.h>
 
+#include "rwlock.h"
+
 #include "error_internal.h"
 #include "odbc.h"
 
 /* Readers: threads inside SQLAllocHandle / SQLFreeHandle; the writer:
  * fork()'s prepare handler. Writers first, so a stream of allocations
  * cannot hold a fork back. */
-#if defined(__GLIBC__) && defined(PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP)
-static pthread_rwlock_t fork_guard = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-#else
-static pthread_rwlock_t fork_guard = PTHREAD_RWLOCK_INITIALIZER;
-#endif
+static pthread_rwlock_t fork_guard = DAL__RWLOCK_WRITERS_FIRST;
 
 SQLRETURN dal__odbc_alloc(SQLSMALLINT type, SQLHANDLE parent, SQLHANDLE *out)
 {
@@ -36,11 +34,7 @@ void dal__odbc_fork_parent(void) { pthread_rwlock_unlock(&fork_guard); }
 void dal__odbc_fork_child(void)
 {
     /* Made anew: other threads of the parent may have queued on it. */
-#if defined(__GLIBC__) && defined(PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP)
-    fork_guard = (pthread_rwlock_t)PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-#else
-    fork_guard = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
-#endif
+    fork_guard = (pthread_rwlock_t)DAL__RWLOCK_WRITERS_FIRST;
 }
 
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;

@@ -3,6 +3,8 @@
 #include "dal/scope.h"
 
 #include <pthread.h>
+
+#include "rwlock.h"
 #include <stdatomic.h>
 #include <string.h>
 
@@ -27,21 +29,13 @@ typedef struct scope_stack {
 
 /* Readers hold it across a checkout, which may wait: a writer (configure)
  * must not starve behind a stream of new readers, so writers go first. */
-#if defined(__GLIBC__) && defined(PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP)
-static pthread_rwlock_t config_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-#else
-static pthread_rwlock_t config_lock = PTHREAD_RWLOCK_INITIALIZER;
-#endif
+static pthread_rwlock_t config_lock = DAL__RWLOCK_WRITERS_FIRST;
 static dal_engine *configured;
 
 void dal__scope_fork_child(void)
 {
     /* Another thread of the parent may have held it: the child has none. */
-#if defined(__GLIBC__) && defined(PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP)
-    config_lock = (pthread_rwlock_t)PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-#else
-    config_lock = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
-#endif
+    config_lock = (pthread_rwlock_t)DAL__RWLOCK_WRITERS_FIRST;
 }
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;

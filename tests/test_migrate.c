@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "backends.h"
 #include "sha256.h"
 #include "sql_split.h"
-#include "alloc.h"
 
 /* A URL of its own for test name on backend. */
 static const char *own_url(const char *backend, const char *name)
@@ -154,7 +154,8 @@ DAL_TEST_EACH(migrate, up_status_down_and_up_again)
     dal_engine *e = dal_test_engine_at(own_url(backend, "updown"));
     put(dir, "1_people.sql", "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);\n");
     put(dir, "1_people.down.sql", "DROP TABLE people;\n");
-    put(dir, "2_seed.sql", "INSERT INTO people VALUES (1, 'a');\nINSERT INTO people VALUES (2, 'b');\n");
+    put(dir, "2_seed.sql",
+        "INSERT INTO people VALUES (1, 'a');\nINSERT INTO people VALUES (2, 'b');\n");
     put(dir, "2_seed.down.sql", "DELETE FROM people;\n");
     put(dir, "10_more.sql", "ALTER TABLE people ADD COLUMN age INTEGER;\n");
     put(dir, "10_more.down.sql", "CREATE TABLE people_tmp (id INTEGER);\n");
@@ -288,7 +289,8 @@ DAL_TEST_EACH(migrate, bad_directories_are_refused_before_anything_runs)
         put(dir, t[i].files[0], "CREATE TABLE should_not_exist (k INTEGER);\n");
         put(dir, t[i].files[1], "SELECT 1;\n");
         dal_error err = DAL_ERROR_INIT;
-        cr_expect_eq(dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, NULL, &err), DAL_EMIGRATE, "%zu", i);
+        cr_expect_eq(dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, NULL, &err), DAL_EMIGRATE, "%zu",
+                     i);
         cr_expect(strstr(err.message, t[i].says), "%zu: %s", i, err.message);
         cr_expect(strstr(err.message, dir), "names the file: %s", err.message);
     }
@@ -334,8 +336,9 @@ static void no_transaction_files(const char *backend, bool lazy)
             ? "-- dal:no-transaction\nCREATE INDEX CONCURRENTLY nt_k ON nt (k);\n"
             : "-- dal:no-transaction\nCREATE INDEX nt_k ON nt (k);\n");
     cr_expect_eq(migrate(e, dir, DAL_MIGRATE_LATEST), 2);
-    put(dir, "3_half.sql", "-- dal:no-transaction\nCREATE TABLE nt_half (k INTEGER);\n"
-                           "INSERT INTO no_such_table VALUES (1);\n");
+    put(dir, "3_half.sql",
+        "-- dal:no-transaction\nCREATE TABLE nt_half (k INTEGER);\n"
+        "INSERT INTO no_such_table VALUES (1);\n");
     dal_error err = DAL_ERROR_INIT;
     cr_expect_eq(dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, NULL, &err), DAL_ESYNTAX, "%s",
                  err.message);
@@ -382,6 +385,25 @@ DAL_TEST_EACH(migrate, two_hundred_migrations)
     dal_engine_dispose(e);
 }
 
+/* A deployer in a process of its own: exits with the number of
+ * migrations it ran, 99 when it stopped at another deployer's claim
+ * (DAL_EMIGRATE), 100 on any other failure. */
+static pid_t deployer(const char *u, const char *dir)
+{
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    dal_engine *e;
+    dal_error err = DAL_ERROR_INIT;
+    size_t ran = 0;
+    int rc = dal_engine_create(u, NULL, &e, &err);
+    if (!rc) rc = dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, &ran, &err);
+    if (rc) fprintf(stderr, "deployer: %s\n", err.message);
+    dal_engine_dispose(e);
+    _exit(rc == DAL_EMIGRATE && strstr(err.message, "is claimed but not done") ? 99
+          : rc                                                                 ? 100
+                                                                               : (int)ran);
+}
+
 /* Deployers at once, as real processes: each migration runs exactly once. */
 DAL_TEST_EACH(migrate, concurrent_deployers_apply_each_migration_once)
 {
@@ -408,17 +430,7 @@ DAL_TEST_EACH(migrate, concurrent_deployers_apply_each_migration_once)
                  round % 2 ? (strchr(own, '?') ? "&lazy_begin=true" : "?lazy_begin=true") : "");
         pid_t pids[PROCESSES];
         for (int p = 0; p < PROCESSES; p++) {
-            pids[p] = fork();
-            if (pids[p] == 0) {
-                dal_engine *e;
-                dal_error err = DAL_ERROR_INIT;
-                size_t ran = 0;
-                int rc = dal_engine_create(u, NULL, &e, &err);
-                if (!rc) rc = dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, &ran, &err);
-                if (rc) fprintf(stderr, "deployer: %s\n", err.message);
-                dal_engine_dispose(e);
-                _exit(rc ? 100 : (int)ran);
-            }
+            pids[p] = deployer(u, dir);
         }
         int total = 0;
         for (int p = 0; p < PROCESSES; p++) {
@@ -458,19 +470,7 @@ static void claim_stops_the_others(const char *backend)
     pid_t pids[2];
     for (int p = 0; p < 2; p++) {
         if (p) usleep(50000); /* both load the history before either applies */
-        pids[p] = fork();
-        if (pids[p] == 0) {
-            dal_engine *e;
-            dal_error err = DAL_ERROR_INIT;
-            size_t ran = 0;
-            int rc = dal_engine_create(u, NULL, &e, &err);
-            if (!rc) rc = dal_migrate_to(e, dir, DAL_MIGRATE_LATEST, &ran, &err);
-            if (rc) fprintf(stderr, "deployer %d: %s\n", p, err.message);
-            dal_engine_dispose(e);
-            _exit(rc == DAL_EMIGRATE && strstr(err.message, "is claimed but not done") ? 99
-                  : rc                                                               ? 100
-                                                                                     : (int)ran);
-        }
+        pids[p] = deployer(u, dir);
     }
     int status[2];
     for (int p = 0; p < 2; p++)
@@ -485,7 +485,10 @@ static void claim_stops_the_others(const char *backend)
     dal_engine_dispose(e);
 }
 
-Test(migrate, a_claim_stops_the_other_deployers_postgresql) { claim_stops_the_others("postgresql"); }
+Test(migrate, a_claim_stops_the_other_deployers_postgresql)
+{
+    claim_stops_the_others("postgresql");
+}
 
 Test(migrate, a_claim_stops_the_other_deployers_sqlite) { claim_stops_the_others("sqlite"); }
 
