@@ -62,6 +62,31 @@ static const char *unix_socket_path(const dal_engine *e)
     return NULL;
 }
 
+/* What a connect's socket is found by: the sockets open before it, and
+ * the server's ports or socket path. */
+typedef struct server_sockets {
+    dal__socket_set before;
+    int ports[16];
+    size_t nports;
+    const char *unix_path;
+} server_sockets;
+
+static void server_ports(const dal_engine *e, server_sockets *s)
+{
+    dal__sockets_list(&s->before);
+    const dal__url *u = &e->url;
+    if (!u->nhosts) s->ports[s->nports++] = u->port ? u->port : e->dialect->default_port;
+    for (size_t i = 0; i < u->nhosts && s->nports < 16; i++)
+        s->ports[s->nports++] = u->hosts[i].port ? u->hosts[i].port : e->dialect->default_port;
+    if (!s->ports[0]) s->nports = 0; /* no port known: any */
+}
+
+static int find_connect_socket(void *arg)
+{
+    server_sockets *s = arg;
+    return dal__socket_new_since(&s->before, s->ports, s->nports, s->unix_path);
+}
+
 static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
 {
     dal_engine *e = p->engine;
@@ -96,24 +121,43 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
                               "other connection attempts took longer than pool_timeout=%gs",
                               e->pool_timeout);
     }
+    /* The whole connect is bounded: libpq's connect_timeout ends at
+     * authentication, and the driver's queries after it (psqlODBC's
+     * DateStyle and large-object lookups) would wait on a hung server. */
     bool find_socket = e->dialect->caps & DAL__CAP_INTERRUPT_SOCKET;
-    dal__socket_set before = {0};
-    if (find_socket) dal__sockets_list(&before);
-    SQLRETURN sr = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)connstr, SQL_NTS, NULL, 0, NULL,
-                                    SQL_DRIVER_NOPROMPT);
+    server_sockets sockets = {.unix_path = unix_socket_path(e)};
+    if (find_socket) server_ports(e, &sockets);
+    dal__watch w;
+    w.find_socket = NULL;
+    bool watched = !find_socket || dal__watch_begin_finding(&w, e->connect_timeout,
+                                                            find_connect_socket, &sockets);
+    SQLRETURN sr = watched ? SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)connstr, SQL_NTS, NULL, 0,
+                                              NULL, SQL_DRIVER_NOPROMPT)
+                           : SQL_ERROR;
+    bool fired = find_socket && watched && dal__watch_end(&w);
     dal__free_secret(connstr);
     c->socket = -1;
-    if (find_socket && DAL__ODBC_OK(sr)) {
-        int ports[16];
-        size_t n = 0;
-        const dal__url *u = &e->url;
-        if (!u->nhosts) ports[n++] = u->port ? u->port : e->dialect->default_port;
-        for (size_t i = 0; i < u->nhosts && n < 16; i++)
-            ports[n++] = u->hosts[i].port ? u->hosts[i].port : e->dialect->default_port;
-        c->socket = dal__socket_new_since(&before, ports, ports[0] ? n : 0, unix_socket_path(e));
-    }
-    dal__sockets_free(&before);
+    if (find_socket && DAL__ODBC_OK(sr) && !fired) c->socket = find_connect_socket(&sockets);
+    dal__sockets_free(&sockets.before);
     dal__driver_unlock();
+    if (!watched) {
+        dal__driver_disconnect(c->dbc, false);
+        dal__free(c->cache);
+        dal__free(c);
+        return dal__error_set(err, DAL_ENOMEM, "the watchdog thread could not be started");
+    }
+    if (fired) { /* whatever the driver says after its socket was shut down */
+        if (DAL__ODBC_OK(sr)) SQLDisconnect(c->dbc);
+        char target[300];
+        dal__engine_target(e, target, sizeof target);
+        dal__driver_disconnect(c->dbc, false);
+        dal__free(c->cache);
+        dal__free(c);
+        return dal__error_set(err, DAL_ECONNECT,
+                              "cannot connect to %s: the connect took longer than "
+                              "connect_timeout=%gs",
+                              target, e->connect_timeout);
+    }
     if (!DAL__ODBC_OK(sr)) {
         char context[400];
         char target[300];

@@ -27,7 +27,8 @@ static struct timespec as_timespec(double t)
 static void interrupt(dal__watch *w)
 {
     w->fired = true;
-    if (w->socket >= 0) shutdown(w->socket, SHUT_RDWR); /* the blocked read returns */
+    int socket = w->socket >= 0 ? w->socket : w->find_socket ? w->find_socket(w->find_arg) : -1;
+    if (socket >= 0) shutdown(socket, SHUT_RDWR); /* the blocked read returns */
     if (w->cancel) SQLCancel(w->cancel);
 }
 
@@ -94,6 +95,14 @@ bool dal__watchdog_ready(void)
     bool ok = start();
     pthread_mutex_unlock(&lock);
     return ok;
+}
+
+bool dal__watch_begin_finding(dal__watch *w, double seconds, int (*find_socket)(void *arg),
+                              void *arg)
+{
+    w->find_socket = find_socket;
+    w->find_arg = arg;
+    return dal__watch_begin(w, seconds, -1, NULL);
 }
 
 bool dal__watch_begin(dal__watch *w, double seconds, int socket, SQLHANDLE cancel)
