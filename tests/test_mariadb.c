@@ -1,9 +1,17 @@
-/* What is MariaDB's own: a connection killed mid-transaction, deadlocks and
- * lock waits, and bulk inserts past its 65,535 placeholders a statement.
+/* What is MariaDB's own: a connection killed mid-transaction, or lost just
+ * after its COMMIT succeeded, deadlocks and lock waits, and bulk inserts
+ * past its 65,535 placeholders a statement.
  * (Everything shared with the other backends runs in the other modules.) */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "backends.h"
 
@@ -203,4 +211,109 @@ Test(mariadb, the_servers_prepared_statement_limit_makes_room_in_the_cache)
     dal_session_close(s);
     dal_engine_dispose(e);
     limits_server("destroy");
+}
+
+/* A proxy in front of the server that forwards everything until the
+ * server has answered the first COMMIT, then cuts the connection: the
+ * commit succeeded, and whatever the client sends next finds no server. */
+typedef struct commit_cutter {
+    int listener, server_port;
+    bool cut;
+} commit_cutter;
+
+/* Forwards what fd has; returns the bytes, 0 at its end. */
+static ssize_t pass(int from, int to, unsigned char *buf, size_t cap)
+{
+    ssize_t n = read(from, buf, cap);
+    if (n > 0 && write(to, buf, (size_t)n) != n) return 0;
+    return n;
+}
+
+static void *cut_after_commit(void *arg)
+{
+    commit_cutter *cc = arg;
+    int client = accept(cc->listener, NULL, NULL);
+    int server = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cc->server_port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (client < 0 || connect(server, (struct sockaddr *)&addr, sizeof addr) != 0) return NULL;
+    bool committing = false;
+    unsigned char buf[65536];
+    for (;;) {
+        struct pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+        if (poll(fds, 2, 10000) <= 0) break;
+        if (fds[0].revents) {
+            ssize_t n = pass(client, server, buf, sizeof buf);
+            if (n <= 0) break;
+            /* A MySQL packet: 3 bytes of length, a sequence byte, then
+             * COM_QUERY (3) and the text. */
+            if (n >= 11 && buf[4] == 3 && !strncasecmp((char *)buf + 5, "COMMIT", 6))
+                committing = true;
+        }
+        if (fds[1].revents) {
+            if (pass(server, client, buf, sizeof buf) <= 0) break;
+            if (committing) { /* its answer is through: the connection dies now */
+                cc->cut = true;
+                break;
+            }
+        }
+    }
+    close(client);
+    close(server);
+    return NULL;
+}
+
+/* With lazy_begin the driver is switched back to autocommit after the
+ * COMMIT (a round trip on MariaDB). When that fails, the commit still
+ * succeeded: it must be reported as such, never as a failure a caller
+ * would retry and so write twice. */
+Test(mariadb, a_commit_that_succeeded_is_reported_as_success_when_the_connection_dies_after_it)
+{
+    dal_engine *direct = dal_test_engine("mariadb", "");
+    dal_session *d = dal_test_session(direct);
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(exec(d, "CREATE TABLE IF NOT EXISTS cut_t (k INT)", &err), err);
+    DAL_OK_OR_FAIL(exec(d, "DELETE FROM cut_t", &err), err);
+    DAL_OK_OR_FAIL(dal_session_commit(d, &err), err);
+    dal_session_close(d);
+
+    commit_cutter cc = {.server_port = 0};
+    size_t nhosts = dal_engine_host_count(direct);
+    cr_assert_eq(nhosts, 1);
+    dal_engine_host(direct, 0, &cc.server_port);
+    cc.listener = dal_test_silent_listener(&(int){0});
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    getsockname(cc.listener, (struct sockaddr *)&addr, &len);
+    pthread_t proxy;
+    pthread_create(&proxy, NULL, cut_after_commit, &cc);
+
+    char url[1024];
+    snprintf(url, sizeof url, "%s", dal_test_url("mariadb", "?lazy_begin=true&pool_size=1"));
+    char port[16];
+    snprintf(port, sizeof port, ":%d/", cc.server_port);
+    char *at = strstr(url, port);
+    cr_assert(at, "the URL names the server's port: %s", url);
+    char proxied[1100];
+    snprintf(proxied, sizeof proxied, "%.*s:%d/%s", (int)(at - url), url, ntohs(addr.sin_port),
+             at + strlen(port));
+    dal_engine *e = dal_test_engine_at(proxied);
+    dal_session *s = dal_test_session(e);
+    DAL_OK_OR_FAIL(exec(s, "INSERT INTO cut_t VALUES (1)", &err), err);
+    int rc = dal_session_commit(s, &err);
+    pthread_join(proxy, NULL);
+    cr_assert(cc.cut, "the proxy cut the connection after the COMMIT");
+    cr_expect_eq(rc, DAL_OK, "the commit succeeded, and was reported as %s: %s",
+                 dal_code_name(rc), err.message);
+    dal_session_close(s);
+    dal_pool_stats st;
+    dal_engine_pool_stats(e, &st);
+    cr_expect_eq(st.discards, 1, "the connection that could not return to autocommit went");
+    dal_engine_dispose(e);
+    close(cc.listener);
+
+    d = dal_test_session(direct);
+    cr_expect_eq(dal_test_scalar(d, "SELECT COUNT(*) FROM cut_t"), 1, "the row was committed");
+    dal_session_close(d);
+    dal_engine_dispose(direct);
 }
