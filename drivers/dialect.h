@@ -65,6 +65,10 @@ typedef struct dal__dialect {
     /* Lowercase query keys the dialect routes itself (PostgreSQL: libpq's
      * parameters, passed through psqlODBC's pqopt), or NULL. */
     const char *const *native_keys;
+    /* The keywords tested_driver knows (from its source), compared without
+     * case; NULL: unknown. With a list, a URL key in none of dal's, the
+     * dialect's and this one is DAL_EURL (the driver would ignore it). */
+    const char *const *driver_keys;
     /* "Key=Value" defaults written unless the URL's query sets Key. */
     const char *const *defaults;
     /* Writes the connection string for u (without DRIVER=, added by the

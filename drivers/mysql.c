@@ -17,6 +17,16 @@ static const char *const drivers[] = {"MariaDB Unicode",
  * as PostgreSQL and SQLite do, not only those whose value changed. */
 static const char *const defaults[] = {"CHARSET=utf8mb4", "OPTION=2", NULL};
 
+/* MariaDB Connector/ODBC 3.1.15's keywords (ma_dsn.c, DsnKeys). */
+static const char *const maodbc_keys[] = {
+    "DESCRIPTION", "OPTIONS",     "OPTION",       "NamedPipe",     "TCPIP",      "INITSTMT",
+    "CONN_TIMEOUT", "AUTO_RECONNECT", "NO_PROMPT", "CHARSET",      "TRACE",      "PLUGIN_DIR",
+    "SSLKEY",      "SSLCERT",     "SSLCA",        "SSLCAPATH",     "SSLCIPHER",  "SSLVERIFY",
+    "TLSPEERFP",   "TLSPEERFPLIST", "SSLCRL",     "SSLCRLPATH",    "SOCKET",     "USE_MYCNF",
+    "TLSVERSION",  "FORCETLS",    "SERVERKEY",    "TLSKEYPWD",     "INTERACTIVE", "FORWARDONLY",
+    "SCHEMANOERROR", "READ_TIMEOUT", "WRITE_TIMEOUT", "SERVERNAME", "DB",         "SSLFP",
+    "SSLFPLIST",   NULL};
+
 static int classify(const char *sqlstate, long native)
 {
     (void)sqlstate;
@@ -42,6 +52,7 @@ const dal__dialect dal__dialect_mysql = {
     .package = "odbc-mariadb",
     .requires_database = false,
     .server_keys = {"SERVER", "PORT", "DATABASE", "UID", "PWD"},
+    .driver_keys = maodbc_keys,
     .defaults = defaults,
     .build_connstr = NULL,
     .setup_sql = NULL,

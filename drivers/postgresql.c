@@ -59,6 +59,22 @@ static const char *const libpq_keys[] = {"application_name",
                                          "target_session_attrs",
                                          NULL};
 
+/* psqlODBC 13.02's keywords and their abbreviations (dlg_specific.h). */
+static const char *const psqlodbc_keys[] = {
+    "A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A9", "AB", "B0", "B1", "B2", "B3", "B4", "B5",
+    "B6", "B7", "B8", "B9", "C0", "C1", "C2", "C3", "C4", "C5", "C7", "C8", "C9", "CA", "CX", "D1",
+    "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "DA", "DX", "BatchSize", "BoolsAsChar",
+    "ByteaAsLongVarBinary", "CancelAsFreeStmt", "CommLog", "ConnSettings", "Database", "Debug",
+    "Description", "DisallowPremature", "Dtclog", "ExtraSysTablePrefixes", "FakeOidIndex",
+    "Fetch", "FetchRefcursors", "IgnoreTimeout", "KeepaliveInterval", "KeepaliveTime", "Ksqo",
+    "LFConversion", "Lie", "Logdir", "LowerCaseIdentifier", "MaxLongVarcharSize",
+    "MaxVarcharSize", "NumericAs", "Optimizer", "OptionalErrors", "Parse", "PostgreSQL30",
+    "PostgreSQL35W", "PreferLibpq", "Protocol", "ReadOnly", "RowVersioning", "SSLmode",
+    "ShowOidColumn", "ShowSystemTables", "TextAsLongVarchar", "TranslationDLL",
+    "TranslationName", "TranslationOption", "UniqueIndex", "UnknownSizes",
+    "UnknownsAsLongVarchar", "UpdatableCursors", "UseDeclareFetch", "UseServerSidePrepare",
+    "XaOpt", "pqopt", NULL};
+
 /* A libpq conninfo value: quoted, with ' and \ escaped. */
 static void put_conninfo_value(dal__buf *out, const char *v)
 {
@@ -212,6 +228,7 @@ const dal__dialect dal__dialect_postgresql = {
     .requires_database = true,
     .server_keys = {"Server", "Port", "Database", "UID", "PWD"},
     .native_keys = libpq_keys,
+    .driver_keys = psqlodbc_keys,
     .defaults = defaults,
     .build_connstr = build,
     .setup_sql = setup_sql,

@@ -12,6 +12,12 @@ static const char *const defaults[] = {"Timeout=5000", "StepAPI=1", "FKSupport=1
                                        "NoWCHAR=1",    "BigInt=1",  NULL};
 static const char *const file_defaults[] = {"JournalMode=WAL", "SyncPragma=NORMAL", NULL};
 
+/* sqliteodbc 0.9998's attributes (its source; read by getdsnattr). */
+static const char *const sqliteodbc_keys[] = {
+    "Timeout",  "StepAPI", "SyncPragma", "NoTXN",  "ShortNames", "LongNames", "NoCreat",
+    "NoWCHAR",  "FKSupport", "JournalMode", "LoadExt", "BigInt", "JDConv",   "OEMCP",
+    "Tracefile", "Attach",  "Description", NULL};
+
 static void build(const dal__url *u, bool read_only, dal__buf *out)
 {
     (void)read_only; /* the same connections serve read-only sessions */
@@ -48,6 +54,7 @@ const dal__dialect dal__dialect_sqlite = {
     .package = "libsqliteodbc",
     .requires_database = false,
     .server_keys = {NULL, NULL, "Database", NULL, NULL},
+    .driver_keys = sqliteodbc_keys,
     .defaults = defaults,
     .build_connstr = build,
     .setup_sql = NULL,

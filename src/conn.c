@@ -129,8 +129,11 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     if (find_socket) server_ports(e, &sockets);
     dal__watch w;
     w.find_socket = NULL;
-    bool watched = !find_socket || dal__watch_begin_finding(&w, e->connect_timeout,
-                                                            find_connect_socket, &sockets);
+    /* libpq gives each host of a list connect_timeout; the driver's setup
+     * queries after it get one more. */
+    double limit = e->connect_timeout * (double)((e->url.nhosts > 1 ? e->url.nhosts : 1) + 1);
+    bool watched =
+        !find_socket || dal__watch_begin_finding(&w, limit, find_connect_socket, &sockets);
     SQLRETURN sr = watched ? SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)connstr, SQL_NTS, NULL, 0,
                                               NULL, SQL_DRIVER_NOPROMPT)
                            : SQL_ERROR;
@@ -154,9 +157,9 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
         dal__free(c->cache);
         dal__free(c);
         return dal__error_set(err, DAL_ECONNECT,
-                              "cannot connect to %s: the connect took longer than "
-                              "connect_timeout=%gs",
-                              target, e->connect_timeout);
+                              "cannot connect to %s: the connect took longer than %gs "
+                              "(connect_timeout=%gs a host, and as much for the driver's setup)",
+                              target, limit, e->connect_timeout);
     }
     if (!DAL__ODBC_OK(sr)) {
         char context[400];

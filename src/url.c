@@ -418,7 +418,7 @@ static int check_param_keys(const dal__url *u, dal_error *err)
                                   "query key %s: set it in the URL itself (user, password, host, "
                                   "port, database) or with driver=",
                                   k);
-        int rc = dal__url_check_key(u->dialect, k, err);
+        int rc = dal__url_check_key(u->dialect, k, u->driver != NULL, err);
         if (rc) return rc;
     }
     return DAL_OK;

@@ -53,9 +53,13 @@ int dal__url_parse(const char *text, dal__url *out, dal_error *err);
 const char *dal__url_owned_key(size_t i);
 /* True when the dialect routes key itself (PostgreSQL: libpq's keys). */
 bool dal__url_key_is_native(const struct dal__dialect *d, const char *key);
-/* DAL_EURL, naming the closest known key, for a key in dal's spelling
- * (lowercase with '_') that is neither dal's nor the dialect's. */
-int dal__url_check_key(const struct dal__dialect *d, const char *key, dal_error *err);
+/* DAL_EURL, naming the closest known key, for a key that means nothing:
+ * one in dal's spelling (lowercase with '_') that is neither dal's nor the
+ * dialect's, and, for the driver dal tests the dialect with (no driver=
+ * given), any key in none of dal's, the dialect's and that driver's
+ * keyword lists. */
+int dal__url_check_key(const struct dal__dialect *d, const char *key, bool other_driver,
+                       dal_error *err);
 void dal__url_free(dal__url *url);
 /* The pass-through parameter called key (case-insensitive), or NULL. */
 const char *dal__url_param_get(const dal__url *url, const char *key);

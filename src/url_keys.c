@@ -1,7 +1,9 @@
 /* Which URL query keys mean something: dal's own, those the dialect routes
  * itself (libpq's for PostgreSQL), and driver attributes in the driver's own
- * spelling. A lowercase key with an underscore that is none of these would
- * do nothing: it is an error that names the closest known key. */
+ * spelling. A key that is none of these would do nothing (the drivers ignore
+ * attributes they do not know): it is an error that names the closest known
+ * key. The tested drivers' keywords are known (dialect.h's driver_keys);
+ * for another driver (driver=), only keys in dal's spelling are checked. */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -57,15 +59,35 @@ static void consider(const char *key, const char *known, const char **best, size
     }
 }
 
-int dal__url_check_key(const dal__dialect *d, const char *key, dal_error *err)
+static bool in_list(const char *const *list, const char *key)
 {
-    if (!looks_like_dal_key(key) || dal__url_key_is_native(d, key)) return DAL_OK;
+    for (const char *const *k = list; k && *k; k++)
+        if (!strcasecmp(*k, key)) return true;
+    return false;
+}
+
+int dal__url_check_key(const dal__dialect *d, const char *key, bool other_driver, dal_error *err)
+{
+    bool known_driver = d->driver_keys && !other_driver;
+    if (dal__url_key_is_native(d, key)) return DAL_OK;
+    if (known_driver ? in_list(d->driver_keys, key) : !looks_like_dal_key(key)) return DAL_OK;
     const char *best = NULL;
     size_t best_distance = (size_t)-1;
     for (size_t i = 0; dal__url_owned_key(i); i++)
         consider(key, dal__url_owned_key(i), &best, &best_distance);
     for (const char *const *k = d->native_keys; k && *k; k++)
         consider(key, *k, &best, &best_distance);
+    if (known_driver) /* case does not matter to the drivers: compared in lowercase */
+        for (const char *const *k = d->driver_keys; *k; k++) {
+            char lower[64];
+            size_t n = 0;
+            for (; (*k)[n] && n + 1 < sizeof lower; n++)
+                lower[n] = (char)tolower((unsigned char)(*k)[n]);
+            lower[n] = '\0';
+            size_t before = best_distance;
+            consider(key, lower, &best, &best_distance);
+            if (best_distance < before) best = *k;
+        }
     if (best && best_distance <= strlen(key) / 2)
         return dal__error_set(err, DAL_EURL,
                               "query key %s means nothing for %s URLs: did you mean %s?", key,

@@ -97,16 +97,11 @@ bool dal__watchdog_ready(void)
     return ok;
 }
 
-bool dal__watch_begin_finding(dal__watch *w, double seconds, int (*find_socket)(void *arg),
-                              void *arg)
+static bool watch(dal__watch *w, double seconds, int socket, SQLHANDLE cancel,
+                  int (*find_socket)(void *arg), void *arg)
 {
     w->find_socket = find_socket;
     w->find_arg = arg;
-    return dal__watch_begin(w, seconds, -1, NULL);
-}
-
-bool dal__watch_begin(dal__watch *w, double seconds, int socket, SQLHANDLE cancel)
-{
     w->fired = false;
     w->prev = w->next = NULL;
     w->deadline = 0;
@@ -130,6 +125,17 @@ bool dal__watch_begin(dal__watch *w, double seconds, int socket, SQLHANDLE cance
     if (earliest) pthread_cond_signal(&wake);
     pthread_mutex_unlock(&lock);
     return true;
+}
+
+bool dal__watch_begin(dal__watch *w, double seconds, int socket, SQLHANDLE cancel)
+{
+    return watch(w, seconds, socket, cancel, NULL, NULL);
+}
+
+bool dal__watch_begin_finding(dal__watch *w, double seconds, int (*find_socket)(void *arg),
+                              void *arg)
+{
+    return watch(w, seconds, -1, NULL, find_socket, arg);
 }
 
 bool dal__watch_end(dal__watch *w)

@@ -149,7 +149,7 @@ Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
             snprintf(enc + strlen(enc), sizeof enc - strlen(enc), "%%%02X", *p);
         for (size_t part = 0; part < 5; part++) {
             char url[1400];
-            snprintf(url, sizeof url, "postgresql://%s:%s@%s/%s?app=%s", part == 0 ? enc : "u",
+            snprintf(url, sizeof url, "postgresql://%s:%s@%s/%s?ConnSettings=%s", part == 0 ? enc : "u",
                      part == 1 ? enc : "p", part == 2 ? enc : "h", part == 3 ? enc : "db",
                      part == 4 ? enc : "v");
             dal__url u;
@@ -159,7 +159,7 @@ Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
             cr_assert_eq(dal__build_connstr(&u, "X", false, &cs, &err), DAL_OK);
             char keys[32][64], values[32][256];
             int n = parse_connstr(cs, keys, values, 32);
-            enum { ATTRIBUTES = 13 }; /* 5 URL parts, 7 defaults with pqopt, app */
+            enum { ATTRIBUTES = 13 }; /* 5 URL parts, 7 defaults with pqopt, ConnSettings */
             cr_expect_eq(n, ATTRIBUTES, "%s part: %s -> %s", parts[part], hostile[h], cs);
             static const char *const order[] = {"DRIVER", "Server", "Database", "UID", "PWD"};
             const char *want[] = {"X", part == 2 ? hostile[h] : "h", part == 3 ? hostile[h] : "db",
@@ -169,7 +169,7 @@ Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
                 cr_expect_str_eq(values[k], want[k], "%s part: %s", parts[part], cs);
             }
             if (n == ATTRIBUTES) {
-                cr_expect_str_eq(keys[ATTRIBUTES - 1], "app");
+                cr_expect_str_eq(keys[ATTRIBUTES - 1], "ConnSettings");
                 cr_expect_str_eq(values[ATTRIBUTES - 1], part == 4 ? hostile[h] : "v", "%s", cs);
             }
             dal__free_secret(cs);

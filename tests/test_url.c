@@ -116,15 +116,31 @@ static const url_case cases[] = {
     {"postgresql://u:p@h/db?host=other", DAL_EURL, NULL},
     {"postgresql://u:p@h/db?connect_timeout=0", DAL_EURL, NULL},
     {"postgresql://u:p@h/db?query_timeout=-1", DAL_EURL, NULL},
-    {"postgresql://u:p@h/db?x=a%3Bb", 0,
-     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={a;b};"},
-    {"postgresql://u:p@h/db?x=%7D", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={}}};"},
-    {"postgresql://u:p@h/db?x=a%3BPWD%3Dz", 0,
-     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "x={a;PWD=z};"},
-    {"postgresql://u:p@h/db?flag", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "flag=;"},
-    {"postgresql://u:p@h/db?a=1&&b=2", 0,
-     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "a=1;b=2;"},
-    {"postgresql://u:p@h/db?a=x+y", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "a=x+y;"},
+    {"postgresql://u:p@h/db?ConnSettings=a%3Bb", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "ConnSettings={a;b};"},
+    {"postgresql://u:p@h/db?ConnSettings=%7D", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "ConnSettings={}}};"},
+    {"postgresql://u:p@h/db?ConnSettings=a%3BPWD%3Dz", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "ConnSettings={a;PWD=z};"},
+    {"postgresql://u:p@h/db?Ksqo", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "Ksqo=;"},
+    {"postgresql://u:p@h/db?Lie=1&&Parse=2", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "Lie=1;Parse=2;"},
+    {"postgresql://u:p@h/db?Description=x+y", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "Description=x+y;"},
+    /* a key the tested driver does not know would be ignored by it: refused,
+     * in any spelling; another driver (driver=) keeps its own keys */
+    {"postgresql://u:p@h/db?poolsize=5", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?pooler=transaction", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?UseDeclareFech=1", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?usedeclarefetch=1", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "usedeclarefetch=1;"},
+    {"sqlite:///x.db?stepapi=0&Timeout=1", 0,
+     "DRIVER=X;Database=x.db;JournalMode=WAL;SyncPragma=NORMAL;FKSupport=1;NoWCHAR=1;"
+     "BigInt=1;stepapi=0;Timeout=1;"},
+    {"sqlite:///x.db?Timout=1", DAL_EURL, NULL},
+    {"mysql://u:p@h/db?SSLVERFY=1", DAL_EURL, NULL},
+    {"mysql://u:p@h/db?driver=Other&WhatEver=1", 0,
+     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;" MYD "WhatEver=1;"},
     {"postgresql://u:p@h/"
      "db?pool_size=10&max_overflow=0&pool_timeout=1.5&pool_recycle=3600&pool_pre_ping=true",
      0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},
@@ -269,7 +285,9 @@ Test(url, parts_are_decoded_once)
     dal__url u;
     dal_error err = DAL_ERROR_INIT;
     cr_assert_eq(
-        dal__url_parse("postgresql://a%2541:b%2542@h%2Dx:15/d%2543?k%2D1=v%2545", &u, &err), 0);
+        dal__url_parse("postgresql://a%2541:b%2542@h%2Dx:15/d%2543?k%2D1=v%2545&driver=x", &u,
+                       &err),
+        0);
     cr_expect_str_eq(u.user, "a%41");
     cr_expect_str_eq(u.password, "b%42");
     cr_expect_str_eq(u.host, "h-x");
