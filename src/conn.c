@@ -179,11 +179,6 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     if ((e->dialect->caps & DAL__CAP_INTERRUPT_CANCEL) &&
         !DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_STMT, c->dbc, &c->cancel)))
         c->cancel = NULL;
-    /* Read-only connections stay in autocommit: one round trip a read. */
-    if (!e->lazy_begin && !p->read_only && (rc = dal__conn_set_manual(c, true, err)) != DAL_OK) {
-        dal__conn_close(c);
-        return rc;
-    }
     /* The watchdog thread runs before the first call that may need it: a
      * call is never left unbounded because the thread could not start. */
     if ((c->socket >= 0 || c->cancel) && !dal__watchdog_ready()) {
@@ -191,6 +186,12 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
         return dal__error_set(err, DAL_ENOMEM, "the watchdog thread could not be started");
     }
     c->timeout = e->connect_timeout; /* the setup is part of connecting */
+    /* Read-only connections stay in autocommit: one round trip a read
+     * (turning it off is one on MariaDB, watched as the setup is). */
+    if (!e->lazy_begin && !p->read_only && (rc = dal__conn_set_manual(c, true, err)) != DAL_OK) {
+        dal__conn_close(c);
+        return rc;
+    }
     if ((rc = run_setup(c, err)) != DAL_OK) {
         dal__conn_close(c);
         return rc;
