@@ -3,9 +3,9 @@
  * run under TSan: Snaipe/Criterion#274). Usage: deploy_check URL (the
  * backend in DAL_BACKEND). Exits non-zero on the first broken invariant.
  *
- * fork: the parent holds an idle pooled connection, a scope with an
- * uncommitted transaction, and (PostgreSQL, MariaDB) a thread that commits
- * in a loop, so it is often mid-checkout at the fork. Three children work meanwhile (one of
+ * fork: the parent holds a scope with an uncommitted transaction, and
+ * (PostgreSQL, MariaDB) two threads that commit in a loop on a pool of two:
+ * the pool is full at the fork and a thread is mostly waiting in a checkout. Three children work meanwhile (one of
  * them configures a new engine first). Every transaction any process saw
  * acknowledged must be in the table exactly once, the parent's held
  * transaction must survive the fork, and the children's inherited scope
@@ -83,9 +83,10 @@ static atomic_int parent_acks;
 static void *parent_worker(void *arg)
 {
     (void)arg;
-    for (int64_t k = 0; !atomic_load(&stop); k++) {
+    static atomic_long next_k;
+    while (!atomic_load(&stop)) {
         dal_error err = DAL_ERROR_INIT;
-        int64_t pk[2] = {1000, k};
+        int64_t pk[2] = {1000, atomic_fetch_add(&next_k, 1)};
         if (dal_with_scope(one_transaction, pk, &err) == DAL_OK) atomic_fetch_add(&parent_acks, 1);
     }
     return NULL;
@@ -134,8 +135,11 @@ static void check_fork(void)
     /* SQLite runs inside the process: its own global mutexes, held by a
      * thread at the fork, would stay locked in the child (the README says
      * so). With SQLite the parent forks while no other thread is in it. */
-    pthread_t worker;
-    if (!sqlite) pthread_create(&worker, NULL, parent_worker, NULL);
+    /* Two parent threads on a pool of two with the held scope's session
+     * out: the pool is full, and one of them mostly waits in a checkout. */
+    pthread_t workers[2];
+    for (int w = 0; w < 2 && !sqlite; w++)
+        pthread_create(&workers[w], NULL, parent_worker, NULL);
     usleep(20000);
     int fds[CHILDREN][2];
     pid_t pids[CHILDREN];
@@ -161,7 +165,8 @@ static void check_fork(void)
         close(fds[i][0]);
     }
     atomic_store(&stop, true);
-    if (!sqlite) pthread_join(worker, NULL);
+    for (int w = 0; w < 2 && !sqlite; w++)
+        pthread_join(workers[w], NULL);
     /* The parent's held transaction went on as if nothing had happened. */
     CHECK(dal_session_exec(held,
                            sqlite ? "INSERT INTO dc_t (proc, k, j) VALUES (-1, 0, 0), (-1, 0, 1)"
@@ -273,7 +278,7 @@ int main(int argc, char **argv)
     snprintf(url, sizeof url, "%s", argv[1]);
     dal_error err = DAL_ERROR_INIT;
     char u[1200];
-    snprintf(u, sizeof u, "%s%cpool_size=2&max_overflow=2", url, strchr(url, '?') ? '&' : '?');
+    snprintf(u, sizeof u, "%s%cpool_size=2&max_overflow=0", url, strchr(url, '?') ? '&' : '?');
     CHECK(dal_configure(u, NULL, &err) == DAL_OK, "%s", err.message);
     CHECK(dal_scope_begin(&err) == DAL_OK, "%s", err.message);
     dal_session *s;
