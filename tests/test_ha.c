@@ -2,7 +2,9 @@
  * synchronous replication with remote_apply): where sessions land, reads
  * falling back to the primary, read-your-writes, host lists with a dead or
  * hung first host. Run by tests/ha/ha_test.sh, one case at a time (one
- * stops the standby). The failover itself is tests/ha/failover_check.c. */
+ * stops the standby). The failover itself runs through hang_check
+ * (tests/ha/ha_test.sh: the primary killed and the standby promoted under
+ * load). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -231,7 +231,7 @@ static void expect_silent_listener_times_out(const char *scheme)
     double started = now();
     int rc = dal_session_open(e, &s, &err);
     double took = now() - started;
-    cr_expect(rc == DAL_ECONNECT || rc == DAL_ETIMEOUT, "%s: %s", dal_code_name(rc), err.message);
+    cr_expect_eq(rc, DAL_ECONNECT, "%s: %s", dal_code_name(rc), err.message);
     cr_expect(took < 3, "%s gave up after %.2fs", scheme, took);
     dal_engine_dispose(e);
     close(fd);

@@ -71,7 +71,9 @@ DAL_TEST_EACH(txn, lazy_reads_need_no_transaction_and_writes_still_get_one)
 
     /* Savepoints begin the transaction too. */
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
-    DAL_OK_OR_FAIL(dal_session_begin_nested(s, NULL, &err), err);
+    int depth = 0;
+    DAL_OK_OR_FAIL(dal_session_begin_nested(s, &depth, &err), err);
+    cr_expect_eq(depth, 1);
     dal_test_exec(s, "INSERT INTO lazy_t VALUES (4)");
     DAL_OK_OR_FAIL(dal_session_rollback_nested(s, &err), err);
     DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
