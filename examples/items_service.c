@@ -1,7 +1,10 @@
 /* A small JSON REST service on libmicrohttpd that stores documents:
  *   POST   /items        body: any JSON document -> 201 {"id": N}
  *   GET    /items/{id}   -> 200 {"id": N, "doc": ...} or 404
- *   GET    /items        -> 200 [{"id": N, "doc": ...}, ...]
+ *   GET    /items        -> 200 [{"id": N, "doc": ...}, ...] in id order, a page at a
+ *                            time: ?limit=N (default 100, at most 1000) and
+ *                            ?after=ID (the last id of the page before); 400
+ *                            for a bad value
  *   DELETE /items/{id}   -> 204 or 404
  *   GET    /stats        -> the pool's numbers
  *   GET    /metrics      -> the same in Prometheus text format
@@ -16,6 +19,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +33,7 @@ typedef struct request {
     const char *url;
     const char *body;
     size_t body_len;
+    const char *limit, *after; /* query arguments of GET /items, or NULL */
     unsigned status;
     json_t *reply; /* new reference, sent as JSON */
 } request;
@@ -80,12 +85,38 @@ static int create_item(request *rq, dal_session *s, dal_error *err)
     return DAL_OK;
 }
 
+/* A whole number in [min, max], or false (text, a sign, digits after it...). */
+static bool parse_bounded(const char *text, long long min, long long max, long long *out)
+{
+    if (!text) return true; /* absent: the default stays */
+    char *end;
+    if (!*text || *text == ' ' || *text == '+') return false;
+    long long v = strtoll(text, &end, 10);
+    if (*end || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
 static int read_items(request *rq, dal_session *s, const int64_t *id, dal_error *err)
 {
     dal_result *r;
-    dal_value v = id ? dal_int64(*id) : dal_null();
-    int rc = id ? dal_session_query(s, "SELECT id, doc FROM items WHERE id = ?", &v, 1, &r, err)
-                : dal_session_query(s, "SELECT id, doc FROM items ORDER BY id", NULL, 0, &r, err);
+    int rc;
+    if (id) {
+        dal_value v = dal_int64(*id);
+        rc = dal_session_query(s, "SELECT id, doc FROM items WHERE id = ?", &v, 1, &r, err);
+    } else { /* one page, never the whole table */
+        long long limit = 100, after = 0;
+        if (!parse_bounded(rq->limit, 1, 1000, &limit) ||
+            !parse_bounded(rq->after, 0, INT64_MAX, &after)) {
+            rq->status = MHD_HTTP_BAD_REQUEST;
+            rq->reply = error_json("EBADREQUEST",
+                                   "limit must be 1 to 1000 and after an id (a whole number >= 0)");
+            return DAL_OK;
+        }
+        dal_value v[] = {dal_int64(after), dal_int64(limit)};
+        rc = dal_session_query(s, "SELECT id, doc FROM items WHERE id > ? ORDER BY id LIMIT ?", v,
+                               2, &r, err);
+    }
     if (rc) return rc;
     json_t *list = json_array();
     while ((rc = dal_result_next(r, err)) == DAL_ROW) {
@@ -222,7 +253,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return send_reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
                           error_json("ETOOLARGE", "body over 1 MiB"));
     if (!strcmp(url, "/metrics") && !strcmp(method, "GET")) return send_metrics(c);
-    request rq = {method, url, b->data, b->len, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL};
+    request rq = {method,
+                  url,
+                  b->data,
+                  b->len,
+                  MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
+                  MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after"),
+                  MHD_HTTP_INTERNAL_SERVER_ERROR,
+                  NULL};
     dal_error err = DAL_ERROR_INIT;
     int rc = dal_with_scope(route, &rq, &err); /* the middleware */
     if (rc) {

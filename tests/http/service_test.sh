@@ -51,8 +51,22 @@ expect "bad path" 404 "$(req "$base/nothing")"
 # 500 requests from 8 concurrent clients all succeed.
 seq 500 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST -d '{"k":{}}' "$base/items" >"$work/codes"
 expect "500 concurrent POSTs" 500 "$(grep -c '^201$' "$work/codes")"
-req "$base/items" >/dev/null
+req "$base/items?limit=1000" >/dev/null
 expect "all stored" 501 "$(grep -o '"id":' "$work/body" | wc -l)"
+
+# GET /items returns a page, never the whole table.
+req "$base/items" >/dev/null
+expect "a page of 100 by default" 100 "$(grep -o '"id":' "$work/body" | wc -l)"
+expect "limit" 200 "$(req "$base/items?limit=3")"
+expect "three" 3 "$(grep -o '"id":' "$work/body" | wc -l)"
+last=$(grep -o '"id":[0-9]*' "$work/body" | tail -1 | cut -d: -f2)
+expect "after" 200 "$(req "$base/items?limit=2&after=$last")"
+expect "the next page starts after the last id" "$((last + 1))" \
+    "$(grep -o '"id":[0-9]*' "$work/body" | head -1 | cut -d: -f2)"
+for bad in limit=0 limit=1001 limit=abc limit=-5 "limit=" after=-1 after=x after=1e3; do
+    expect "bad $bad" 400 "$(req "$base/items?$bad")"
+done
+expect "bad values are named" 1 "$(grep -c '"error":"EBADREQUEST"' "$work/body")"
 req "$base/stats" >/dev/null
 expect "no session left out" 1 "$(grep -c '"checked_out":0' "$work/body")"
 
