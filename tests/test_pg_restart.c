@@ -64,6 +64,7 @@ typedef struct restart_writer {
     atomic_bool *stop;
     int committed; /* commits that reported success */
     int down_errors, other_errors, after_restart;
+    int lost_connection; /* ECONNECT / EDISCONNECTED, commits in doubt apart */
     atomic_bool *restarted;
     char other_code[32];
 } restart_writer;
@@ -97,6 +98,7 @@ static void *restart_writer_loop(void *p)
             w->down_errors++;
         } else if (rc == DAL_ECONNECT || rc == DAL_EDISCONNECTED) {
             w->down_errors++;
+            w->lost_connection++;
             usleep(10000);
         } else {
             w->other_errors++;
@@ -136,10 +138,13 @@ Test(pg_restart, a_running_workload_recovers_and_loses_no_commit)
     atomic_store(&restarted, true);
     usleep(500000);
     atomic_store(&stop, true);
-    int committed = 0, down = 0, after = 0;
+    int committed = 0, down = 0, after = 0, lost_connection = 0;
     for (int k = 0; k < WRITERS; k++) {
         pthread_join(t[k], NULL);
         cr_expect_eq(w[k].other_errors, 0, "writer %d: unexpected %s", k, w[k].other_code);
+        /* One outage: a writer can be inside a COMMIT when it begins once. */
+        cr_expect_leq(w[k].in_doubt, 1, "writer %d: %d commits in doubt", k, w[k].in_doubt);
+        lost_connection += w[k].lost_connection;
         committed += w[k].committed;
         down += w[k].down_errors;
         after += w[k].after_restart;
@@ -147,6 +152,7 @@ Test(pg_restart, a_running_workload_recovers_and_loses_no_commit)
     cr_assert_eq(stopped, 0, "scripts/pg stop failed");
     cr_assert_eq(started, 0, "scripts/pg start failed");
     cr_expect_gt(down, 0, "the outage was seen as ECONNECT/EDISCONNECTED");
+    cr_expect_gt(lost_connection, 0, "the outage was seen as a lost connection, not only as doubt");
     cr_expect_gt(after, 0, "the workload recovered by itself");
     DAL_OK_OR_FAIL(dal_scope_begin(&err), err);
     DAL_OK_OR_FAIL(dal_scoped_session(&s, &err), err);
