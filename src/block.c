@@ -20,6 +20,9 @@ void dal__block_unbind(dal_result *r)
     SQLFreeStmt(r->stmt->h, SQL_UNBIND);
     SQLSetStmtAttr(r->stmt->h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0);
     r->block = false;
+#ifdef DAL_CHECKED_ARRAYS
+    dal__block_free_arrays(r);
+#endif
 }
 
 /* How a column is bound: a SQLite DOUBLE as text (see next_row in result.c). */
@@ -48,6 +51,32 @@ static size_t width_of(const dal__column *col)
     return w < DAL__BLOCK_WIDTH_MIN ? DAL__BLOCK_WIDTH_MIN : w;
 }
 
+#ifdef DAL_CHECKED_ARRAYS
+/* Sanitizer and valgrind builds: every array a block of its own, of its
+ * exact size, so that a write past a column's values is caught (in the
+ * arena it would land in the next column's indicators, or in a mapping no
+ * checker watches). */
+static bool place_arrays(dal_result *r, SQLULEN rows)
+{
+    for (size_t i = 0; i < r->ncols; i++) {
+        dal__column *col = &r->cols[i];
+        col->ind = dal__malloc(rows * sizeof(SQLLEN));
+        col->block = dal__malloc(col->width * rows);
+        if (!col->ind || !col->block) return false;
+    }
+    return true;
+}
+
+void dal__block_free_arrays(dal_result *r)
+{
+    for (size_t i = 0; i < r->cap; i++) {
+        dal__free(r->cols[i].ind);
+        dal__free(r->cols[i].block);
+        r->cols[i].ind = NULL;
+        r->cols[i].block = NULL;
+    }
+}
+#else
 /* Bytes a column takes in the arena: its indicators, then its values
  * (rounded up so that the next column's indicators stay aligned). */
 static size_t arena_bytes(const dal__column *col, SQLULEN rows)
@@ -72,6 +101,30 @@ static bool arena_reserve(dal_result *r, size_t need)
     return true;
 }
 
+static bool place_arrays(dal_result *r, SQLULEN rows)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < r->ncols; i++)
+        need += arena_bytes(&r->cols[i], rows);
+    if (!arena_reserve(r, need)) return false;
+    char *at = r->arena;
+    for (size_t i = 0; i < r->ncols; i++) {
+        dal__column *col = &r->cols[i];
+        col->ind = (SQLLEN *)(void *)at;
+        col->block = at + rows * sizeof(SQLLEN);
+        at += arena_bytes(col, rows);
+    }
+    return true;
+}
+
+void dal__block_free_arrays(dal_result *r)
+{
+    dal__free_apart(r->arena, r->arena_size);
+    r->arena = NULL;
+    r->arena_size = 0;
+}
+#endif
+
 void dal__block_bind(dal_result *r)
 {
     dal_stmt *st = r->stmt;
@@ -80,20 +133,14 @@ void dal__block_bind(dal_result *r)
     if (!(caps & (DAL__CAP_BLOCK_FETCH | DAL__CAP_BOUND_ROWS)) || r->ncols == 0) return;
     SQLHSTMT h = st->h;
     SQLULEN rows = rowset_rows(r);
-    size_t need = 0;
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
         col->bound = bound_type(r, col);
         col->width = width_of(col);
-        need += arena_bytes(col, rows);
     }
-    if (!arena_reserve(r, need)) goto fallback;
-    char *at = r->arena;
+    if (!place_arrays(r, rows)) goto fallback;
     for (size_t i = 0; i < r->ncols; i++) {
         dal__column *col = &r->cols[i];
-        col->ind = (SQLLEN *)(void *)at;
-        col->block = at + rows * sizeof(SQLLEN);
-        at += arena_bytes(col, rows);
         if (!DAL__ODBC_OK(SQLBindCol(h, (SQLUSMALLINT)(i + 1), col->bound, col->block,
                                      (SQLLEN)col->width, col->ind)))
             goto fallback;

@@ -359,6 +359,9 @@ int dal__result_write_row_json(dal_result *r, dal__buf *b, dal_error *err);
 /* Binds the described columns to row arrays when the driver benefits. */
 void dal__block_bind(dal_result *r);
 void dal__block_unbind(dal_result *r);
+/* Frees the row arrays (the arena; each column's own arrays in a
+ * DAL_CHECKED_ARRAYS build, see block.c). */
+void dal__block_free_arrays(dal_result *r);
 /* The next row of a block-bound result: DAL_ROW, DAL_DONE or an error. */
 int dal__block_next(dal_result *r, dal_error *err);
 

@@ -129,7 +129,7 @@ void dal__result_free(dal_result *r)
 {
     for (size_t i = 0; i < r->cap; i++)
         dal__buf_free(&r->cols[i].data);
-    dal__free_apart(r->arena, r->arena_size);
+    if (r->cols) dal__block_free_arrays(r);
     dal__free(r->cols);
     memset(r, 0, sizeof *r);
 }
