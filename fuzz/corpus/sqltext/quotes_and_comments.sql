@@ -1,0 +1,2 @@
+SELECT 1 /* ; */ -- c
+FROM t WHERE a = 'x--y' AND "q/*" = `b` AND [c--] = ''''
