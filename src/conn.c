@@ -128,7 +128,6 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     server_sockets sockets = {.unix_path = unix_socket_path(e)};
     if (find_socket) server_ports(e, &sockets);
     dal__watch w;
-    w.find_socket = NULL;
     /* libpq gives each host of a list connect_timeout; the driver's setup
      * queries after it get one more. */
     double limit = e->connect_timeout * (double)((e->url.nhosts > 1 ? e->url.nhosts : 1) + 1);
@@ -150,10 +149,9 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
         return dal__error_set(err, DAL_ENOMEM, "the watchdog thread could not be started");
     }
     if (fired) { /* whatever the driver says after its socket was shut down */
-        if (DAL__ODBC_OK(sr)) SQLDisconnect(c->dbc);
         char target[300];
         dal__engine_target(e, target, sizeof target);
-        dal__driver_disconnect(c->dbc, false);
+        dal__driver_disconnect(c->dbc, DAL__ODBC_OK(sr)); /* under the driver lock */
         dal__free(c->cache);
         dal__free(c);
         return dal__error_set(err, DAL_ECONNECT,

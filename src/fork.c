@@ -40,9 +40,10 @@ static void unlock_pool(dal__pool *p) { pthread_mutex_unlock(&p->lock); }
 int dal__conn_check_owned(const dal__conn *c, dal_error *err)
 {
     if (!dal__conn_inherited(c)) return DAL_OK;
-    return dal__error_set(err, DAL_EMISUSE,
-                          "this session's connection was inherited across fork(): it belongs to "
-                          "the parent process; end the scope or close the session and open another");
+    return dal__error_set(
+        err, DAL_EMISUSE,
+        "this session's connection was inherited across fork(): it belongs to "
+        "the parent process; end the scope or close the session and open another");
 }
 
 void dal__conn_abandon(dal__conn *c)

@@ -36,7 +36,10 @@ static int run_listed(dal__conn *c, dal_error *err)
     int rc = dal__conn_query_text(c, sql, &list, err);
     for (char *line = list, *next; !rc && line && *line; line = next) {
         next = strchr(line, '\n');
-        if (next) *next++ = '\0'; else next = line + strlen(line);
+        if (next)
+            *next++ = '\0';
+        else
+            next = line + strlen(line);
         rc = dal__conn_exec_direct(c, line, err);
     }
     dal__free(list);
@@ -89,8 +92,8 @@ static int reset_in_one_message(dal_session *s, dal_error *err)
         if (!rc && c->manual) rc = dal__conn_end_txn(c, true, err);
     }
     if (observed) {
-        dal_event ev = {.kind = DAL_EVENT_ROLLBACK, .seconds = dal__now_precise() - started,
-                        .rows = -1};
+        dal_event ev = {
+            .kind = DAL_EVENT_ROLLBACK, .seconds = dal__now_precise() - started, .rows = -1};
         dal__event_outcome(&ev, rc, err);
         dal__event_emit(c->engine, &ev);
     }
@@ -108,8 +111,7 @@ int dal__checkin_reset(dal_session *s, dal_error *err)
     bool used = c->used, marked = c->state_marked;
     c->used = c->state_marked = false;
     if (used && d->reset_after_any) return reset_in_one_message(s, err);
-    int rc;
-    rc = dal__txn_end(s, false, err);
+    int rc = dal__txn_end(s, false, err);
     if (rc || !marked) return rc;
     if (!d->reset_sql && !d->reset_list_sql && !d->baseline_sql) { /* MariaDB: nothing resets */
         c->discard_reason = "session state";

@@ -67,12 +67,12 @@ static int bind_one(dal_stmt *st, SQLUSMALLINT i, const dal_value *v, dal_error 
         len = v->u.bytes.len;
         /* PostgreSQL text cannot hold NUL and the drivers end text there:
          * refused, never cut short (a blob holds any byte). */
-        if (len && memchr(v->u.bytes.ptr, '\0', len))
+        const char *nul = len ? memchr(v->u.bytes.ptr, '\0', len) : NULL;
+        if (nul)
             return dal__error_set(err, DAL_EDATA,
                                   "parameter %u: text holds a NUL byte at offset %zu: bind it as "
                                   "a blob (dal_blob)",
-                                  i, (size_t)((const char *)memchr(v->u.bytes.ptr, '\0', len) -
-                                              (const char *)v->u.bytes.ptr));
+                                  i, (size_t)(nul - (const char *)v->u.bytes.ptr));
         c_type = SQL_C_CHAR, sql_type = len > DAL__LONG_DATA ? SQL_LONGVARCHAR : SQL_VARCHAR;
         size = len ? len : 1, ptr = (SQLPOINTER)(v->u.bytes.ptr ? v->u.bytes.ptr : ""),
         ind = (SQLLEN)len;
