@@ -86,6 +86,10 @@ typedef struct dal__dialect {
     /* One row naming the server that answered: host (NULL for a local
      * socket), port, role ("primary" or "standby"); or NULL. */
     const char *server_sql;
+    /* One row, 1 when the connection is encrypted with TLS, for drivers
+     * that do not refuse a server without TLS themselves whatever sslmode
+     * asks (NULL: the driver enforces sslmode). */
+    const char *encrypted_sql;
     /* Driver text of a ROLLBACK that found no transaction: the database
      * ended it itself (SQLite on an interrupt) and the driver did not see
      * it. The rollback then runs again after no_transaction_fix, so the
@@ -169,10 +173,12 @@ void dal__connstr_put_server(dal__buf *out, const dal__url *u, const dal__dialec
  * with dal__free_secret). */
 int dal__build_connstr(const dal__url *u, const char *driver, bool read_only, char **out,
                        dal_error *err);
-/* connstr with the dialect's connect_timeout_key set to seconds (rounded
- * up) unless the URL sets it; malloc'd (dal__free_secret), NULL on ENOMEM. */
-char *dal__connstr_with_connect_timeout(const char *connstr, const dal__url *u,
-                                        const dal__dialect *d, double seconds);
+/* What one connect uses: connstr, then the user and password of this
+ * connection (each NULL: the URL's, already in connstr), then the
+ * dialect's connect_timeout_key set to seconds (rounded up) unless the URL
+ * sets it; malloc'd (dal__free_secret), NULL on ENOMEM. */
+char *dal__connstr_for_connect(const char *connstr, const dal__url *u, const dal__dialect *d,
+                               double seconds, const char *user, const char *password);
 /* The generic builder: server keys, then defaults and query keys. */
 void dal__connstr_build(const dal__url *u, const dal__dialect *d, dal__buf *out);
 /* Copies a connection string with the values of PWD and Password replaced

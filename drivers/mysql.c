@@ -1,6 +1,9 @@
 /* MariaDB (and MySQL) through MariaDB Connector/ODBC 3.1 (Debian
  * odbc-mariadb), tested against MariaDB 10.11. MySQL Connector/ODBC is
  * accepted when it is the one installed, untested. */
+#include <string.h>
+#include <strings.h>
+
 #include "dal/error.h"
 #include "dialect.h"
 
@@ -27,6 +30,52 @@ static const char *const maodbc_keys[] = {
     "SCHEMANOERROR", "READ_TIMEOUT", "WRITE_TIMEOUT", "SERVERNAME", "DB",         "SSLFP",
     "SSLFPLIST",   NULL};
 
+/* libpq's TLS keys, dal's spelling on every backend (src/tls.c), and what
+ * they are to Connector/ODBC 3.1.15 (ma_connection.c, libmariadb 3.3):
+ * sslrootcert SSLCA, sslcert SSLCERT, sslkey SSLKEY, sslcrl SSLCRL,
+ * sslpassword TLSKEYPWD. */
+static const char *const tls_keys[] = {"sslmode", "sslrootcert", "sslcert", "sslkey",
+                                       "sslcrl",  "sslpassword", NULL};
+static const struct {
+    const char *dal, *driver;
+} tls_files[] = {
+    {"sslrootcert", "SSLCA"},
+    {"sslcert", "SSLCERT"},
+    {"sslkey", "SSLKEY"},
+    {"sslcrl", "SSLCRL"},
+    {"sslpassword", "TLSKEYPWD"},
+};
+
+/* sslmode for Connector/ODBC: any TLS option makes it use TLS when the
+ * server offers it, and only SSLVERIFY (which checks the chain and the host
+ * name) makes it refuse a server without TLS. So: prefer is FORCETLS, with
+ * no check; require and verify-ca are FORCETLS (with SSLCA, which checks the
+ * chain) and dal refuses an unencrypted connection after the handshake
+ * (encrypted_sql); verify-full is SSLVERIFY. allow (clear first, TLS when
+ * the server insists) has no equivalent: tls.c cannot pass it here. */
+static void put_tls(const dal__url *u, dal__buf *out)
+{
+    const char *mode = u->sslmode ? u->sslmode : "disable";
+    if (!strcmp(mode, "disable")) return;
+    for (size_t i = 0; i < sizeof tls_files / sizeof tls_files[0]; i++) {
+        const char *v = dal__url_param_get(u, tls_files[i].dal);
+        if (v) dal__connstr_put(out, tls_files[i].driver, v);
+    }
+    dal__connstr_put(out, "FORCETLS", "1");
+    if (!strcmp(mode, "verify-full")) dal__connstr_put(out, "SSLVERIFY", "1");
+}
+
+static void build(const dal__url *u, bool read_only, dal__buf *out)
+{
+    (void)read_only;
+    dal__connstr_put_server(out, u, &dal__dialect_mysql);
+    dal__connstr_put_defaults(out, u, defaults);
+    put_tls(u, out);
+    for (size_t i = 0; i < u->nparams; i++)
+        if (!dal__url_key_is_native(&dal__dialect_mysql, u->params[i].key))
+            dal__connstr_put(out, u->params[i].key, u->params[i].value);
+}
+
 static int classify(const char *sqlstate, long native)
 {
     (void)sqlstate;
@@ -52,14 +101,17 @@ const dal__dialect dal__dialect_mysql = {
     .package = "odbc-mariadb",
     .requires_database = false,
     .server_keys = {"SERVER", "PORT", "DATABASE", "UID", "PWD"},
+    .native_keys = tls_keys,
     .driver_keys = maodbc_keys,
     .defaults = defaults,
-    .build_connstr = NULL,
+    .build_connstr = build,
     .setup_sql = NULL,
     .classify = classify,
     .ping_sql = "SELECT 1",
     /* The driver ignores SQL_ATTR_LOGIN_TIMEOUT; its own key bounds the connect. */
     .connect_timeout_key = "CONN_TIMEOUT",
+    .encrypted_sql = "SELECT VARIABLE_VALUE <> '' FROM information_schema.SESSION_STATUS "
+                     "WHERE VARIABLE_NAME = 'SSL_CIPHER'",
     /* A session-level try-lock: held until the migrating session's
      * connection closes (GET_LOCK marks it for closing at check-in). */
     .migration_lock_sql = "SELECT GET_LOCK('dal_migrate', 0)",

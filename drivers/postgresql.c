@@ -176,6 +176,8 @@ static void build(const dal__url *u, bool read_only, dal__buf *out)
     if (pqopt.len && !pqopt.failed) dal__connstr_put(out, "pqopt", pqopt.data);
     if (pqopt.failed) out->failed = true;
     dal__buf_free(&pqopt);
+    /* psqlODBC's default is disable; dal's is in u->sslmode (tls.c). */
+    if (!dal__url_param_get(u, "sslmode") && u->sslmode) dal__connstr_put(out, "SSLMode", u->sslmode);
     for (size_t i = 0; i < u->nparams; i++) {
         const dal__url_param *p = &u->params[i];
         const char *attribute = attribute_for(p->key);

@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "conn_socket.h"
+#include "credentials.h"
 #include "driver_lock.h"
 #include "engine_internal.h"
 #include "error_internal.h"
@@ -31,6 +32,23 @@ int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *con
     return dal__error_copy(err, &local);
 }
 
+/* sslmode require or verify-ca where the driver cannot refuse a server
+ * without TLS itself (Connector/ODBC 3.1 connects in clear then): the
+ * connection is closed before any statement of the program runs on it. */
+static int check_encrypted(dal__conn *c, dal_error *err)
+{
+    const dal_engine *e = c->engine;
+    if (!e->url.tls_required || !e->dialect->encrypted_sql) return DAL_OK;
+    int64_t encrypted = 0;
+    int rc = dal__conn_query_first_int64(c, e->dialect->encrypted_sql, &encrypted, err);
+    if (rc || encrypted) return rc;
+    char target[300];
+    dal__engine_target(e, target, sizeof target);
+    return dal__error_set(err, DAL_ECONNECT,
+                          "cannot connect to %s: sslmode=%s, and the server does not use TLS",
+                          target, e->url.sslmode);
+}
+
 static int run_setup(dal__conn *c, dal_error *err)
 {
     const dal__dialect *d = c->engine->dialect;
@@ -43,7 +61,9 @@ static int run_setup(dal__conn *c, dal_error *err)
         int rc = dal__conn_exec_direct(c, d->read_only_sql, err);
         if (rc) return rc;
     }
-    int rc = c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
+    int rc = check_encrypted(c, err);
+    if (rc) return rc;
+    rc = c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
     if (!rc) rc = dal__conn_take_baseline(c, err); /* what check-in returns to */
     return !rc && c->manual ? dal__conn_end_txn(c, false, err) : rc;
 }
@@ -87,7 +107,10 @@ static int find_connect_socket(void *arg)
     return dal__socket_new_since(&s->before, s->ports, s->nports, s->unix_path);
 }
 
-static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
+/* A new connection with this connect's credentials (creds: nothing set when
+ * the URL holds them). */
+static int connect_with(dal__pool *p, const dal__credentials *creds, dal__conn **out,
+                        dal_error *err)
 {
     dal_engine *e = p->engine;
     SQLHENV env;
@@ -108,8 +131,11 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     /* Whole seconds; psqlODBC hands it to libpq as connect_timeout. */
     SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT,
                       (SQLPOINTER)(intptr_t)(SQLUINTEGER)ceil(e->connect_timeout), 0);
-    char *connstr = dal__connstr_with_connect_timeout(p->connstr, &e->url, e->dialect,
-                                                      e->connect_timeout);
+    char *connstr = dal__connstr_for_connect(p->connstr, &e->url, e->dialect, e->connect_timeout,
+                                             creds->user_set ? creds->user : NULL,
+                                             creds->password_set ? creds->password : NULL);
+    /* What the driver's messages must never show: this connect's password. */
+    const char *secret = creds->password_set ? creds->password : e->url.password;
     bool locked = connstr && dal__driver_lock(e->pool_timeout);
     if (!locked) { /* other connects hold it: wait as a checkout does */
         dal__odbc_free(SQL_HANDLE_DBC, c->dbc); /* never connected: no driver to unload */
@@ -165,8 +191,7 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
         dal__engine_target(e, target, sizeof target);
         snprintf(context, sizeof context, "cannot connect to %s", target);
         dal_error local = DAL_ERROR_INIT;
-        int code =
-            dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, e->url.password, &local);
+        int code = dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, secret, &local);
         if (code != DAL_EDRIVER && code != DAL_ENOMEM) local.code = DAL_ECONNECT;
         dal__driver_disconnect(c->dbc, false);
         dal__free(c->cache);
@@ -198,6 +223,15 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
     c->created_at = c->last_used = dal__now();
     *out = c;
     return DAL_OK;
+}
+
+static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
+{
+    dal__credentials creds;
+    int rc = dal__credentials_fetch(p->engine, &creds, err);
+    if (!rc) rc = connect_with(p, &creds, out, err);
+    dal__credentials_wipe(&creds);
+    return rc;
 }
 
 int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)

@@ -35,7 +35,38 @@ void dal__connstr_put(dal__buf *out, const char *key, const char *value)
 
 bool dal__connstr_is_secret_key(const char *key, size_t n)
 {
-    return (n == 3 && !strncasecmp(key, "PWD", 3)) || (n == 8 && !strncasecmp(key, "Password", 8));
+    static const char *const secret_keys[] = {"PWD", "Password", "TLSKEYPWD"};
+    for (size_t i = 0; i < sizeof secret_keys / sizeof secret_keys[0]; i++)
+        if (n == strlen(secret_keys[i]) && !strncasecmp(key, secret_keys[i], n)) return true;
+    return false;
+}
+
+/* A libpq conninfo (psqlODBC's pqopt value) with sslpassword's value, a
+ * client key's passphrase, replaced by ***: quoted '...' with \ escapes, or
+ * up to a blank. */
+static void mask_conninfo(const char *v, size_t n, dal__buf *out)
+{
+    static const char key[] = "sslpassword=";
+    const size_t kn = sizeof key - 1;
+    size_t i = 0;
+    while (i < n) {
+        bool word_start = i == 0 || v[i - 1] == ' ' || v[i - 1] == '{';
+        if (!(word_start && n - i > kn && !strncasecmp(v + i, key, kn))) {
+            dal__buf_putc(out, v[i++]);
+            continue;
+        }
+        dal__buf_append(out, v + i, kn);
+        dal__buf_puts(out, "***");
+        i += kn;
+        if (i < n && v[i] == '\'') {
+            for (i++; i < n && v[i] != '\''; i++)
+                if (v[i] == '\\') i++;
+            i++;
+        } else {
+            while (i < n && v[i] != ' ' && !(v[i] == '}' && i + 1 == n))
+                i++;
+        }
+    }
 }
 
 void dal__connstr_put_defaults(dal__buf *out, const dal__url *u, const char *const *defaults)
@@ -69,11 +100,17 @@ void dal__connstr_put_server(dal__buf *out, const dal__url *u, const dal__dialec
     if (keys[4] && u->password) dal__connstr_put(out, keys[4], u->password);
 }
 
-char *dal__connstr_with_connect_timeout(const char *connstr, const dal__url *u,
-                                        const dal__dialect *d, double seconds)
+char *dal__connstr_for_connect(const char *connstr, const dal__url *u, const dal__dialect *d,
+                               double seconds, const char *user, const char *password)
 {
     dal__buf b = {0};
+    /* Room for all of it at once: no copy of a password left in a block
+     * that a growing buffer freed. */
+    dal__buf_reserve(&b, strlen(connstr) + 64 + (user ? 2 * strlen(user) + 8 : 0) +
+                             (password ? 2 * strlen(password) + 8 : 0));
     dal__buf_puts(&b, connstr);
+    if (user && d->server_keys[3]) dal__connstr_put(&b, d->server_keys[3], user);
+    if (password && d->server_keys[4]) dal__connstr_put(&b, d->server_keys[4], password);
     if (d->connect_timeout_key && !dal__url_param_get(u, d->connect_timeout_key)) {
         char value[32];
         snprintf(value, sizeof value, "%.0f", ceil(seconds));
@@ -145,6 +182,8 @@ void dal__connstr_mask(const char *in, dal__buf *out)
         dal__buf_putc(out, '=');
         if (dal__connstr_is_secret_key(p, kn) || !closed) /* unclosed: it may hide one */
             dal__buf_puts(out, "***");
+        else if (kn == 5 && !strncasecmp(p, "pqopt", 5))
+            mask_conninfo(v, vn, out);
         else
             dal__buf_append(out, v, vn);
         p = v + vn;

@@ -65,8 +65,8 @@ static size_t password_value_length(const char *v)
 /* At p (a word start): "PWD=" or "PASSWORD=" (any case); their length. */
 static size_t password_key_length(const char *p)
 {
-    static const char *const keys[] = {"pwd=", "password="};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const keys[] = {"pwd=", "password=", "sslpassword=", "tlskeypwd="};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         size_t n = strlen(keys[i]);
         if (!strncasecmp(p, keys[i], n)) return n;
     }

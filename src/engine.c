@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "credentials.h"
 #include "driver_resolve.h"
 #include "dal/json.h"
 #include "engine_internal.h"
@@ -59,6 +60,8 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
                                                  : 0;
     e->on_event = opts->on_event;
     e->event_ctx = opts->event_ctx;
+    e->credentials = opts->credentials;
+    e->credentials_ctx = opts->credentials_ctx;
     e->event_parameters = opts->event_parameters;
     e->echo = u->has_echo ? u->echo : opts->echo;
     e->observed = e->on_event || e->echo;
@@ -98,10 +101,16 @@ int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engin
     }
     e->dialect = e->url.dialect;
     const char *wanted = e->url.driver ? e->url.driver : opts ? opts->driver : NULL;
-    if (!(rc = dal__resolve_driver(e->dialect, wanted, &e->driver, err)) &&
+    /* With a credentials callback, each connect adds the user it returns:
+     * the engine's strings hold none (the URL's is the callback's default). */
+    char *url_user = e->url.user;
+    if (opts && opts->credentials) e->url.user = NULL;
+    if (!(rc = dal__credentials_check(&e->url, opts, err)) &&
+        !(rc = dal__resolve_driver(e->dialect, wanted, &e->driver, err)) &&
         !(rc = dal__build_connstr(&e->url, e->driver, false, &e->connstr, err)) &&
         !(rc = dal__build_connstr(&e->url, e->driver, true, &e->read_connstr, err)))
         rc = apply_options(e, opts, err);
+    e->url.user = url_user;
     if (rc) {
         dal__url_free(&e->url);
         dal__free(e->driver);

@@ -210,6 +210,10 @@ struct dal_engine {
     double connect_timeout, query_timeout; /* seconds; query_timeout 0 = none */
     void (*on_event)(const dal_event *event, void *ctx);
     void *event_ctx;
+    /* dal_engine_options.credentials (credentials.c), or NULL. */
+    int (*credentials)(void *ctx, const char *host, int port, char *user, size_t user_size,
+                       char *password, size_t password_size, dal_error *err);
+    void *credentials_ctx;
     bool event_parameters;
     int echo;      /* 1: statements to stderr; 2: with parameter values */
     bool observed; /* on_event or echo: events are made (else no cost) */

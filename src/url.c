@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "convert.h"
 #include "error_internal.h"
+#include "tls.h"
 
 /* A piece of the URL text being parsed: [p, p + n), at offset off. */
 typedef struct span {
@@ -260,10 +261,10 @@ static const struct owned_key {
 
 const char *dal__url_owned_key(size_t i)
 {
-    static const char *const others[] = {"driver", "odbc_connect"};
+    static const char *const others[] = {"driver", "odbc_connect", "password_file"};
     size_t n = sizeof owned_keys / sizeof owned_keys[0];
     if (i < n) return owned_keys[i].name;
-    return i - n < 2 ? others[i - n] : NULL;
+    return i - n < sizeof others / sizeof others[0] ? others[i - n] : NULL;
 }
 
 static int parse_owned(dal__url *u, const struct owned_key *k, const char *v, dal_error *err)
@@ -297,6 +298,18 @@ static int consume_owned_key(dal__url *u, const char *k, char *v, bool *owned, d
             return dal__error_set(err, DAL_EURL, "query key driver: empty driver name");
         }
         u->driver = v;
+        return DAL_OK;
+    }
+    if (!strcasecmp(k, "password_file")) {
+        if (u->password_file) {
+            dal__free(v);
+            return dal__error_set(err, DAL_EURL, "query key password_file given twice");
+        }
+        if (!*v) {
+            dal__free(v);
+            return dal__error_set(err, DAL_EURL, "query key password_file: empty path");
+        }
+        u->password_file = v;
         return DAL_OK;
     }
     if (!strcasecmp(k, "odbc_connect") && u->dialect == &dal__dialect_odbc) {
@@ -491,6 +504,12 @@ int dal__url_parse(const char *text, dal__url *u, dal_error *err)
     if (!rc) rc = parse_query(query, u, err);
     if (!rc) rc = check_required_parts(u, err);
     if (!rc) rc = check_param_keys(u, err);
+    if (!rc && u->password && u->password_file)
+        rc = dal__error_set(err, DAL_EURL,
+                            "the URL has a password and password_file: give one of them");
+    if (!rc && u->password_file && u->dialect == &dal__dialect_sqlite)
+        rc = dal__error_set(err, DAL_EURL, "query key password_file: SQLite has no passwords");
+    if (!rc) rc = dal__tls_check_url(u, err);
     if (rc) dal__url_free(u);
     return rc;
 }
@@ -506,6 +525,7 @@ void dal__url_free(dal__url *u)
     dal__free(u->database);
     dal__free_secret(u->odbc_connect);
     dal__free(u->driver);
+    dal__free(u->password_file);
     for (size_t i = 0; i < u->nparams; i++) {
         dal__free(u->params[i].key);
         dal__free_secret(u->params[i].value);

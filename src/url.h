@@ -45,6 +45,10 @@ typedef struct dal__url {
     bool lazy_begin;
     int pool_size, max_overflow, read_pool_size, read_max_overflow;
     int echo; /* 0, 1 (true), 2 (parameters) */
+    char *password_file;    /* read at every connect (credentials.c)         */
+    const char *sslmode;    /* PostgreSQL and MariaDB: the URL's or the default
+                               (tls.c); NULL for other backends              */
+    bool tls_required;      /* sslmode is require, verify-ca or verify-full  */
     double pool_timeout, pool_recycle, ping_idle, connect_timeout, query_timeout;
 } dal__url;
 

@@ -79,9 +79,17 @@ Test(security, no_mariadb_failure_shows_the_password)
 
 Test(security, explain_and_connection_strings_mask_every_password)
 {
-    const char *urls[] = {"postgresql://u:" SECRET "@h/db", "odbc://u:" SECRET "@Dsn",
-                          "odbc:///?odbc_connect=DSN%3Dx%3BPWD%3D%7B" SECRET "%7D",
-                          "odbc:///?odbc_connect=DSN%3Dx%3Bpassword%3D" SECRET};
+    /* sslpassword is a client key's passphrase: inside pqopt on PostgreSQL
+     * (quoted or not, with escapes), TLSKEYPWD on MariaDB */
+    const char *urls[] = {
+        "postgresql://u:" SECRET "@h/db", "odbc://u:" SECRET "@Dsn",
+        "odbc:///?odbc_connect=DSN%3Dx%3BPWD%3D%7B" SECRET "%7D",
+        "odbc:///?odbc_connect=DSN%3Dx%3Bpassword%3D" SECRET,
+        "postgresql://u@h/db?sslpassword=" SECRET "&sslmode=verify-full",
+        "postgresql://u@h/db?sslpassword=a%27b%5C%27" SECRET "%7D",
+        "postgresql://u@h/db?pqopt=sslpassword%3D" SECRET "%20sslcert%3Dc",
+        "postgresql://u@h/db?pqopt=sslpassword%3D%27" SECRET "%20x%27",
+        "mysql://u@h/db?sslpassword=" SECRET "&sslmode=verify-full"};
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
         dal_engine *e;
         dal_error err = DAL_ERROR_INIT;
@@ -90,6 +98,7 @@ Test(security, explain_and_connection_strings_mask_every_password)
         char cs[512];
         cr_assert_eq(dal_engine_connection_string(e, cs, sizeof cs, 0), DAL_OK);
         cr_expect_null(strstr(cs, SECRET), "%s -> %s", urls[i], cs);
+        cr_expect_not_null(strstr(cs, "***"), "%s -> %s", urls[i], cs);
         dal_engine_dispose(e);
     }
 }
@@ -159,7 +168,7 @@ Test(security, hostile_url_parts_never_add_or_replace_an_attribute)
             cr_assert_eq(dal__build_connstr(&u, "X", false, &cs, &err), DAL_OK);
             char keys[32][64], values[32][256];
             int n = parse_connstr(cs, keys, values, 32);
-            enum { ATTRIBUTES = 13 }; /* 5 URL parts, 7 defaults with pqopt, ConnSettings */
+            enum { ATTRIBUTES = 14 }; /* 5 URL parts, 7 defaults with pqopt, SSLMode, ConnSettings */
             cr_expect_eq(n, ATTRIBUTES, "%s part: %s -> %s", parts[part], hostile[h], cs);
             static const char *const order[] = {"DRIVER", "Server", "Database", "UID", "PWD"};
             const char *want[] = {"X", part == 2 ? hostile[h] : "h", part == 3 ? hostile[h] : "db",

@@ -8,15 +8,17 @@
 #include "alloc.h"
 #include "url.h"
 
-#define PGD                                                                                        \
+#define PGD_BASE                                                                                   \
     "Protocol=7.4-0;BoolsAsChar=0;UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug="  \
     "0;" PG_LIBPQ_DEFAULTS "};"
+#define PGD PGD_BASE "SSLMode=require;"     /* a remote host */
+#define PGD_LOCAL PGD_BASE "SSLMode=prefer;" /* loopback, a Unix socket */
 #define PG_LIBPQ_DEFAULTS                                                                          \
     "pqopt={keepalives_idle='30' keepalives_interval='10' keepalives_count='3' "                  \
     "tcp_user_timeout='30000'"
 #define SQD "Timeout=5000;StepAPI=1;FKSupport=1;NoWCHAR=1;BigInt=1;"
 #define SQF "JournalMode=WAL;SyncPragma=NORMAL;"
-#define MYD "CHARSET=utf8mb4;OPTION=2;"
+#define MYD "CHARSET=utf8mb4;OPTION=2;FORCETLS=1;" /* sslmode=require to a remote host */
 
 typedef struct url_case {
     const char *url;
@@ -55,8 +57,54 @@ static const url_case cases[] = {
     {"postgresql://u:p@h:/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p@h:65535/db", 0, "DRIVER=X;Server=h;Port=65535;Database=db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p@[::1]:5432/db", 0,
-     "DRIVER=X;Server=::1;Port=5432;Database=db;UID=u;PWD=p;" PGD},
-    {"postgresql://u:p@[::1]/db", 0, "DRIVER=X;Server=::1;Database=db;UID=u;PWD=p;" PGD},
+     "DRIVER=X;Server=::1;Port=5432;Database=db;UID=u;PWD=p;" PGD_LOCAL},
+    {"postgresql://u:p@[::1]/db", 0, "DRIVER=X;Server=::1;Database=db;UID=u;PWD=p;" PGD_LOCAL},
+    /* TLS (README "TLS and credentials"): sslmode defaults to prefer on
+     * loopback and require elsewhere; a value psqlODBC would turn into
+     * disable is refused, so are modes that fall back to clear text over a
+     * network; the files reach libpq through pqopt, Connector/ODBC as its
+     * own keys */
+    {"postgresql://u:p@127.0.0.1/db", 0, "DRIVER=X;Server=127.0.0.1;Database=db;UID=u;PWD=p;" PGD_LOCAL},
+    {"postgresql://u:p@localhost/db", 0, "DRIVER=X;Server=localhost;Database=db;UID=u;PWD=p;" PGD_LOCAL},
+    {"postgresql://u:p@%2Ftmp%2Fs/db", 0, "DRIVER=X;Server=/tmp/s;Database=db;UID=u;PWD=p;" PGD_LOCAL},
+    {"postgresql://u:p@127.0.0.1/db?sslmode=true", DAL_EURL, NULL},
+    {"postgresql://u:p@127.0.0.1/db?sslmode=Require", DAL_EURL, NULL},
+    {"postgresql://u:p@127.0.0.1/db?sslmode=", DAL_EURL, NULL},
+    {"postgresql://u:p@127.0.0.1/db?channel_binding=yes", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?sslmode=prefer", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?sslmode=allow", DAL_EURL, NULL},
+    {"postgresql://u:p@127.0.0.1,h/db?sslmode=prefer", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?sslmode=disable", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD_BASE "SSLMode=disable;"},
+    {"postgresql://u:p@h/db?sslmode=verify-full&sslrootcert=%2Fca.pem&sslcert=c.pem&sslkey=k.pem&"
+     "sslcrl=r.pem&sslpassword=pass%20phrase&channel_binding=require",
+     0,
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;Protocol=7.4-0;BoolsAsChar=0;"
+     "UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug=0;" PG_LIBPQ_DEFAULTS
+     " sslrootcert='/ca.pem' sslcert='c.pem' sslkey='k.pem' sslcrl='r.pem' sslpassword='pass "
+     "phrase' channel_binding='require'};SSLMode=verify-full;"},
+    {"mysql://u:p@127.0.0.1/db", 0, "DRIVER=X;SERVER=127.0.0.1;DATABASE=db;UID=u;PWD=p;" MYD},
+    {"mysql://u:p@h/db?sslmode=disable&sslrootcert=ca.pem", 0,
+     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;CHARSET=utf8mb4;OPTION=2;"},
+    {"mysql://u:p@h/db?sslmode=verify-full&sslrootcert=ca.pem&sslcert=c.pem&sslkey=k.pem&"
+     "sslpassword=pp&sslcrl=r.pem",
+     0,
+     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;CHARSET=utf8mb4;OPTION=2;SSLCA=ca.pem;"
+     "SSLCERT=c.pem;SSLKEY=k.pem;SSLCRL=r.pem;TLSKEYPWD=pp;FORCETLS=1;SSLVERIFY=1;"},
+    {"mysql://u:p@h/db?sslmode=verify-ca&sslrootcert=ca.pem", 0,
+     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;CHARSET=utf8mb4;OPTION=2;SSLCA=ca.pem;"
+     "FORCETLS=1;"},
+    {"mysql://u:p@127.0.0.1/db?sslmode=allow", DAL_EURL, NULL},
+    {"mysql://u:p@h/db?sslmode=prefer", DAL_EURL, NULL},
+    {"mysql://u:p@h/db?channel_binding=require", DAL_EURL, NULL},
+    {"sqlite:///x.db?sslmode=require", DAL_EURL, NULL},
+    /* password_file: one source of a password */
+    {"postgresql://u@h/db?password_file=%2Frun%2Fpw", 0,
+     "DRIVER=X;Server=h;Database=db;UID=u;" PGD},
+    {"postgresql://u:p@h/db?password_file=%2Frun%2Fpw", DAL_EURL, NULL},
+    {"postgresql://u@h/db?password_file=", DAL_EURL, NULL},
+    {"postgresql://u@h/db?password_file=a&password_file=b", DAL_EURL, NULL},
+    {"sqlite:///x.db?password_file=a", DAL_EURL, NULL},
     {"postgresql://u:p@[2001:db8::7]:1/db", 0,
      "DRIVER=X;Server=2001:db8::7;Port=1;Database=db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p%3Bx@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD={p;x};" PGD},
@@ -88,14 +136,16 @@ static const url_case cases[] = {
     {"postgresql://u:p@h/my%20db", 0, "DRIVER=X;Server=h;Database=my db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p@h%3Bx/db", 0, "DRIVER=X;Server={h;x};Database=db;UID=u;PWD=p;" PGD},
     {"postgresql://u:p@h/db?sslmode=require", 0,
-     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "SSLMode=require;"},
+     "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;Protocol=7.4-0;BoolsAsChar=0;"
+     "UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug=0;" PG_LIBPQ_DEFAULTS
+     "};SSLMode=require;"},
     {"postgresql://u:p@h/db?Protocol=7.4-2", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;BoolsAsChar=0;UseServerSidePrepare=1;"
-     "ByteaAsLongVarBinary=1;CommLog=0;Debug=0;" PG_LIBPQ_DEFAULTS "};Protocol=7.4-2;"},
+     "ByteaAsLongVarBinary=1;CommLog=0;Debug=0;" PG_LIBPQ_DEFAULTS "};SSLMode=require;Protocol=7.4-2;"},
     {"postgresql://u:p@h/db?application_name=a%26b", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;Protocol=7.4-0;BoolsAsChar=0;"
      "UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug=0;" PG_LIBPQ_DEFAULTS
-     " application_name='a&b'};"},
+     " application_name='a&b'};SSLMode=require;"},
     /* libpq's keys reach libpq through pqopt, quoted its way; psqlODBC's own
      * pqopt comes after them */
     {"postgresql://u:p@h/db?options=-c%20x%3D1&target_session_attrs=read-write&tcp_user_timeout="
@@ -105,7 +155,7 @@ static const url_case cases[] = {
      "UseServerSidePrepare=1;ByteaAsLongVarBinary=1;CommLog=0;Debug=0;"
      "pqopt={keepalives_idle='30' keepalives_interval='10' keepalives_count='3' "
      "options='-c x=1' target_session_attrs='read-write' tcp_user_timeout='500' "
-     "application_name='it\\'s\\\\' keepalives_count=3};"},
+     "application_name='it\\'s\\\\' keepalives_count=3};SSLMode=require;"},
     {"postgresql://u:p@h/db?connect_timeout=3&query_timeout=0", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD},
     /* keys in dal's spelling that mean nothing are errors, not silence */
@@ -152,7 +202,7 @@ static const url_case cases[] = {
     {"mysql+odbc://u:p@h/db", 0, "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;" MYD},
     {"mysql://u:p@h", 0, "DRIVER=X;SERVER=h;UID=u;PWD=p;" MYD},
     {"mysql://u:p@h/db?CHARSET=latin1", 0,
-     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;OPTION=2;CHARSET=latin1;"},
+     "DRIVER=X;SERVER=h;DATABASE=db;UID=u;PWD=p;OPTION=2;FORCETLS=1;CHARSET=latin1;"},
     /* SQL Server */
     {"mssql://u:p@h:1433/db", 0, "DRIVER=X;Server=h,1433;Database=db;UID=u;PWD=p;"},
     {"mssql://u:p@h/db", 0, "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;"},

@@ -102,6 +102,19 @@ typedef struct dal_engine_options {
     /** Log statements, commits and rollbacks to stderr with their duration and
      * outcome: 1 (URL echo=true), 2 with parameter values (echo=parameters). */
     int echo;
+    /** Called for every new connection, before it connects, with
+     * credentials_ctx: for secrets that expire or rotate (a token valid for
+     * 15 minutes, a vault). host and port are the URL's (its first host).
+     * user arrives holding the URL's user (or ""), password empty; write
+     * NUL-terminated values that fit (user_size 256, password_size 4096).
+     * Return 0, or nonzero with err set: the connect then fails with
+     * DAL_ECONNECT carrying err's message. Called on the thread that opens
+     * the connection, never under a pool lock; dal wipes the password buffer
+     * after use. The URL may then hold no password and no password_file.
+     * NULL (the default): the URL's password or password_file. */
+    int (*credentials)(void *ctx, const char *host, int port, char *user, size_t user_size,
+                       char *password, size_t password_size, dal_error *err);
+    void *credentials_ctx; /**< passed to credentials as ctx */
 } dal_engine_options;
 
 /** Fills o with the defaults above (NULL: no-op). */
