@@ -90,6 +90,9 @@ typedef struct dal__dialect {
      * that do not refuse a server without TLS themselves whatever sslmode
      * asks (NULL: the driver enforces sslmode). */
     const char *encrypted_sql;
+    /* One row: the TLS protocol and cipher of this connection, both NULL
+     * (or no row) in clear text; NULL: the dialect cannot tell. */
+    const char *tls_sql;
     /* Driver text of a ROLLBACK that found no transaction: the database
      * ended it itself (SQLite on an interrupt) and the driver did not see
      * it. The rollback then runs again after no_transaction_fix, so the

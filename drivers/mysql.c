@@ -112,6 +112,10 @@ const dal__dialect dal__dialect_mysql = {
     .connect_timeout_key = "CONN_TIMEOUT",
     .encrypted_sql = "SELECT VARIABLE_VALUE <> '' FROM information_schema.SESSION_STATUS "
                      "WHERE VARIABLE_NAME = 'SSL_CIPHER'",
+    .tls_sql = "SELECT NULLIF(MAX(IF(VARIABLE_NAME = 'SSL_VERSION', VARIABLE_VALUE, NULL)), ''), "
+               "NULLIF(MAX(IF(VARIABLE_NAME = 'SSL_CIPHER', VARIABLE_VALUE, NULL)), '') FROM "
+               "information_schema.SESSION_STATUS WHERE VARIABLE_NAME IN ('SSL_VERSION', "
+               "'SSL_CIPHER')",
     /* A session-level try-lock: held until the migrating session's
      * connection closes (GET_LOCK marks it for closing at check-in). */
     .migration_lock_sql = "SELECT GET_LOCK('dal_migrate', 0)",

@@ -238,6 +238,8 @@ const dal__dialect dal__dialect_postgresql = {
     .ping_sql = "SELECT 1",
     .server_sql = "SELECT host(inet_server_addr()), inet_server_port(), CASE WHEN "
                   "pg_is_in_recovery() THEN 'standby' ELSE 'primary' END",
+    .tls_sql = "SELECT CASE WHEN ssl THEN version END, CASE WHEN ssl THEN cipher END FROM "
+               "pg_stat_ssl WHERE pid = pg_backend_pid()",
     /* DISCARD ALL without DEALLOCATE ALL, which would drop the driver's
      * prepared statements; its first statement counts the ones a user made
      * with SQL PREPARE (reset.c deallocates those, rarely any). */

@@ -49,6 +49,31 @@ static int add_address(dal_session *s, json_t *o, dal_error *err)
     return rc;
 }
 
+/* The dialect's tls_sql row: protocol and cipher, both NULL in clear text.
+ * "tls" is then {"protocol": ..., "cipher": ...}, or false. */
+static int add_tls(dal_session *s, json_t *o, dal_error *err)
+{
+    dal_result *r = NULL;
+    int rc = dal_session_query(s, s->engine->dialect->tls_sql, NULL, 0, &r, err);
+    json_t *tls = NULL;
+    if (!rc && (rc = dal_result_next(r, err)) == DAL_ROW && !dal_result_is_null(r, 0)) {
+        const char *protocol, *cipher = NULL;
+        if (!(rc = dal_result_text(r, 0, &protocol, NULL, err)) &&
+            (dal_result_is_null(r, 1) || !(rc = dal_result_text(r, 1, &cipher, NULL, err)))) {
+            tls = json_object();
+            if (!tls || set_text(tls, "protocol", protocol) || set_text(tls, "cipher", cipher))
+                rc = DAL_ENOMEM;
+        }
+    } else if (rc == DAL_ROW || rc == DAL_DONE) {
+        rc = DAL_OK; /* no row, or NULL: not encrypted */
+    }
+    if (!rc && json_object_set_new(o, "tls", tls ? tls : json_false())) rc = DAL_ENOMEM;
+    else if (rc) json_decref(tls);
+    if (rc == DAL_ENOMEM) dal__error_nomem(err);
+    dal_result_close(r);
+    return rc;
+}
+
 int dal_session_server_info(dal_session *s, json_t **out, dal_error *err)
 {
     if (!out) return dal__error_set(err, DAL_EMISUSE, "dal_session_server_info: out is NULL");
@@ -65,6 +90,7 @@ int dal_session_server_info(dal_session *s, json_t **out, dal_error *err)
         return dal__error_nomem(err);
     }
     int rc = s->engine->dialect->server_sql ? add_address(s, o, err) : DAL_OK;
+    if (!rc && s->engine->dialect->tls_sql) rc = add_tls(s, o, err);
     if (rc) {
         json_decref(o);
         return rc;

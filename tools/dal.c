@@ -130,8 +130,14 @@ static int ping(const char *url)
             printf(":%lld", (long long)json_integer_value(json_object_get(info, "port")));
         printf(" (%s)", json_string_value(role));
     }
-    printf(": connected in %.1f ms, round trip %.3f ms\n", (connected - t0) * 1e3,
+    printf(": connected in %.1f ms, round trip %.3f ms", (connected - t0) * 1e3,
            (pinged - connected) * 1e3);
+    json_t *tls = json_object_get(info, "tls");
+    if (json_is_object(tls))
+        printf(", TLS %s %s\n", json_string_value(json_object_get(tls, "protocol")),
+               json_string_value(json_object_get(tls, "cipher")));
+    else
+        printf(json_is_false(tls) ? ", not encrypted\n" : "\n");
     json_decref(info);
     return 0;
 }

@@ -237,7 +237,9 @@ DAL_EXPORT int dal_session_ping(dal_session *s, dal_error *err);
 /** Which server the session talks to, as a new JSON object: "product" and
  * "version" as the driver reports them (null when it does not), and where
  * the dialect can ask (PostgreSQL) "host" (null for a local socket), "port"
- * and "role" ("primary" or "standby"). Keys may be added in later
+ * and "role" ("primary" or "standby"); on PostgreSQL and MariaDB "tls":
+ * {"protocol": "TLSv1.3", "cipher": ...} for an encrypted connection, false
+ * for clear text. Keys may be added in later
  * versions. The address query runs like dal_session_ping.
  * Ownership: *out is new (NULL on failure): release it with json_decref.
  * Errors: the common ones. */
