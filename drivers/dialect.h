@@ -83,6 +83,13 @@ typedef struct dal__dialect {
     /* The connection-string key that bounds a connect in whole seconds, for
      * drivers that ignore SQL_ATTR_LOGIN_TIMEOUT (NULL: the attribute). */
     const char *connect_timeout_key;
+    /* A lock refused to a statement that is not its transaction's first is
+     * a conflict to retry (DAL_ECONFLICT), not a lock wait that ran out
+     * (DAL_EBUSY): SQLite refuses the write lock to a transaction that
+     * already read (its snapshot is held; waiting cannot help: a deadlock
+     * or SQLITE_BUSY_SNAPSHOT), and sqliteodbc reports it only after its
+     * busy timeout, as "database is locked". */
+    bool busy_later_is_conflict;
     /* One row naming the server that answered: host (NULL for a local
      * socket), port, role ("primary" or "standby"); or NULL. */
     const char *server_sql;
@@ -112,6 +119,16 @@ typedef struct dal__dialect {
     /* DDL ends the transaction (MariaDB commits it at once): a migration
      * cannot be undone, so each runs as a no-transaction file does. */
     bool ddl_commits;
+    /* Isolation levels (src/isolation.c); each takes the level's SQL name
+     * (printf %s). isolation_session_sql sets the connection's default
+     * (once per connection for the engine's level); isolation_txn_sql the
+     * level of the transaction about to begin, sent in BEGIN's message
+     * (NULL: the connection's default is changed instead and kept;
+     * isolation_default_sql then returns to the server's). NULL
+     * isolation_session_sql: one level only (SQLite: serializable). */
+    const char *isolation_session_sql;
+    const char *isolation_txn_sql;
+    const char *isolation_default_sql;
     /* Makes a connection refuse writes (read-only sessions), and undoes it. */
     const char *read_only_sql;
     const char *read_write_sql;

@@ -121,6 +121,10 @@ const dal__dialect dal__dialect_mysql = {
     .migration_lock_sql = "SELECT GET_LOCK('dal_migrate', 0)",
     .migration_lock_is_advisory = true,
     .ddl_commits = true,
+    /* There is no BEGIN message to carry a level (autocommit off begins
+     * transactions implicitly): the connection keeps the last level set. */
+    .isolation_session_sql = "SET SESSION TRANSACTION ISOLATION LEVEL %s",
+    .isolation_default_sql = "SET SESSION tx_isolation = DEFAULT",
     .read_only_sql = "SET SESSION TRANSACTION READ ONLY",
     .read_write_sql = "SET SESSION TRANSACTION READ WRITE",
     .default_port = 3306,

@@ -256,6 +256,10 @@ const dal__dialect dal__dialect_postgresql = {
                     "FROM pg_settings WHERE source = 'session'",
     .migration_lock_sql = "SELECT pg_try_advisory_xact_lock(8243106175)", /* "dal migrate" */
     .migration_lock_is_advisory = true,
+    .isolation_session_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL %s",
+    /* psqlODBC sends BEGIN in the message of the transaction's first
+     * statement without parameters: this one. */
+    .isolation_txn_sql = "SET TRANSACTION ISOLATION LEVEL %s",
     .read_only_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
     .read_write_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
     .caps = DAL__CAP_SAVEPOINTS | DAL__CAP_MULTIROW_INSERT | DAL__CAP_BLOCK_FETCH |

@@ -58,6 +58,7 @@ const dal__dialect dal__dialect_sqlite = {
     .defaults = defaults,
     .build_connstr = build,
     .setup_sql = NULL,
+    .busy_later_is_conflict = true,
     .classify = classify,
     .ping_sql = "SELECT 1",
     /* Any write takes the database's write lock until the transaction ends. */

@@ -62,6 +62,7 @@ static int run_setup(dal__conn *c, dal_error *err)
         if (rc) return rc;
     }
     int rc = check_encrypted(c, err);
+    if (!rc) rc = dal__isolation_setup(c, err);
     if (rc) return rc;
     rc = c->manual ? dal__conn_end_txn(c, true, err) : DAL_OK;
     if (!rc) rc = dal__conn_take_baseline(c, err); /* what check-in returns to */

@@ -1,5 +1,6 @@
 /* Engine: URL -> dialect -> ODBC driver -> connection string, plus the pool. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -50,6 +51,7 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
     e->ping_idle = u->has_ping_idle ? u->ping_idle : opts->ping_idle;
     e->statement_cache = opts->statement_cache >= 0 ? opts->statement_cache : 0;
     e->lazy_begin = u->has_lazy_begin ? u->lazy_begin : opts->lazy_begin;
+    e->isolation = u->has_isolation ? u->isolation : DAL_ISOLATION_DEFAULT;
     e->rowset_rows = e->dialect->rowset_rows ? e->dialect->rowset_rows(u) : 0;
     if (e->rowset_rows <= 0 || e->rowset_rows > DAL__BLOCK_ROWS) e->rowset_rows = DAL__BLOCK_ROWS;
     e->connect_timeout = u->has_connect_timeout       ? u->connect_timeout
@@ -226,6 +228,7 @@ static void pool_stats(dal__pool *p, dal_pool_stats *out)
     out->held_seconds_total = (double)atomic_load(&p->held_ns) / 1e9;
     out->connect_seconds_total = (double)atomic_load(&p->connect_ns) / 1e9;
     out->statement_seconds_total = (double)atomic_load(&p->statement_ns) / 1e9;
+    out->retries = atomic_load(&p->retries);
     for (size_t b = 0; b < DAL_STATEMENT_BUCKETS; b++)
         out->statements[b] = atomic_load(&p->statements[b]);
 }

@@ -143,6 +143,7 @@ struct dal__conn {
     struct dal__column_kind *kinds; /* what column_kinds_sql taught (column_kinds.c) */
     size_t nkinds;
     unsigned generation;   /* dal__forks when it connected (fork.c) */
+    int isolation_now;     /* its sessions' default dal_isolation now (isolation.c) */
     dal__conn *next_idle;
 };
 
@@ -155,7 +156,9 @@ struct dal_session {
     bool read_only;      /* no writes, no transactions (dal_session_open_read_only) */
     bool eager;          /* begins at its first statement whatever lazy_begin says (migrations) */
     bool autocommit;     /* runs every statement in autocommit (no-transaction migrations) */
+    bool txn_later;      /* a statement of this transaction ran before the current one */
     int nested;          /* savepoint depth */
+    int isolation;       /* dal_isolation of its next transactions (0: the engine's) */
     int held;            /* statements this session holds (prepared or with a result) */
     dal_stmt *uncached;  /* held statements outside the cache (freed on release) */
     dal_session *next_free;
@@ -190,6 +193,7 @@ struct dal__pool {
     bool disposed;
     bool emptied; /* disposed with nothing out: counted in engine->pools_emptied */
     atomic_uint_fast64_t checkouts, waits, timeouts, connects, discards, pings, prepares, hits;
+    atomic_uint_fast64_t retries; /* dal_with_scope_retry's (the engine's read-write pool) */
     /* Timings in nanoseconds, always on (events.c). */
     atomic_uint_fast64_t wait_ns, wait_ns_max, held_ns, connect_ns, statement_ns;
     atomic_uint_fast64_t statements[DAL_STATEMENT_BUCKETS];
@@ -205,6 +209,7 @@ struct dal_engine {
     char *connstr; /* unmasked; wiped when freed */
     int statement_cache;
     bool lazy_begin; /* plain SELECTs before the first write run in autocommit */
+    int isolation;   /* dal_isolation of its sessions' transactions (URL isolation=) */
     int rowset_rows; /* rows a block fetch brings (block.c) */
     double pool_timeout, pool_recycle, ping_idle;
     double connect_timeout, query_timeout; /* seconds; query_timeout 0 = none */
@@ -368,6 +373,18 @@ void dal__block_unbind(dal_result *r);
 void dal__block_free_arrays(dal_result *r);
 /* The next row of a block-bound result: DAL_ROW, DAL_DONE or an error. */
 int dal__block_next(dal_result *r, dal_error *err);
+
+/* isolation.c */
+/* The connection's level after setup: the engine's, set once (run_setup). */
+int dal__isolation_setup(dal__conn *c, dal_error *err);
+/* Just before the session's transaction begins: its level, in BEGIN's
+ * message or as the connection's default (no round trip of its own). */
+int dal__isolation_begin(dal_session *s, dal_error *err);
+
+/* scope.c */
+/* Counts a retry in the configured engine's stats and hands ev to its
+ * on_event, under the configuration lock (the engine cannot go meanwhile). */
+void dal__scope_note_retry(dal_event *ev);
 
 /* events.c */
 /* Hands ev (engine and pool filled in here) to on_event and echo. Call it

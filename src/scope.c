@@ -102,6 +102,17 @@ dal_engine *dal_configured_engine(void)
     return e;
 }
 
+void dal__scope_note_retry(dal_event *ev)
+{
+    pthread_rwlock_rdlock(&config_lock);
+    dal_engine *e = configured;
+    if (e) {
+        atomic_fetch_add(&e->pool.retries, 1);
+        if (e->observed) dal__event_emit(e, ev);
+    }
+    pthread_rwlock_unlock(&config_lock);
+}
+
 static void push(scope_stack *st, dal_scope *s)
 {
     s->prev = st->top;

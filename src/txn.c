@@ -15,6 +15,7 @@
  * rollback, or a rollback to the savepoint the failure happened in, every
  * statement and the commit fail with DAL_EABORTED, without a round trip. */
 #include <stdio.h>
+#include <string.h>
 
 #include "engine_internal.h"
 #include "error_internal.h"
@@ -40,9 +41,28 @@ static bool reached_the_driver(const dal_error *e)
            e->code == DAL_EODBC || e->code == DAL_EBUSY;
 }
 
-int dal__session_fail(dal_session *s, const char *sql, const dal_error *local, dal_error *err)
+/* SQLite's refusal of the write lock to a transaction that already ran a
+ * statement (see the dialect's busy_later_is_conflict). */
+static void busy_later_is_conflict(dal_error *e)
 {
-    if (!s) return dal__error_copy(err, local);
+    static const char note[] = " (this transaction ran statements before: it cannot get the write "
+                               "lock any more; roll back and run it again)";
+    e->code = DAL_ECONFLICT;
+    size_t n = strlen(e->message), room = sizeof e->message - sizeof note;
+    memcpy(e->message + (n < room ? n : room), note, sizeof note);
+}
+
+int dal__session_fail(dal_session *s, const char *sql, const dal_error *given, dal_error *err)
+{
+    if (!s) return dal__error_copy(err, given);
+    dal_error reclassified;
+    const dal_error *local = given;
+    if (given->code == DAL_EBUSY && s->in_txn && s->txn_later &&
+        s->engine->dialect->busy_later_is_conflict) {
+        reclassified = *given;
+        busy_later_is_conflict(&reclassified);
+        local = &reclassified;
+    }
     s->last_error = *local;
     if (sql && s->in_txn && !s->aborted && reached_the_driver(local) &&
         local->code != DAL_EABORTED) {
@@ -55,7 +75,10 @@ int dal__session_fail(dal_session *s, const char *sql, const dal_error *local, d
 
 int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
 {
-    if (s->in_txn) return dal__txn_check(s, err);
+    if (s->in_txn) {
+        s->txn_later = true;
+        return dal__txn_check(s, err);
+    }
     if (s->read_only || s->autocommit) return DAL_OK; /* one round trip a statement */
     if (s->engine->lazy_begin) {
         if (plain_read && !s->eager) return DAL_OK;
@@ -63,7 +86,8 @@ int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
         if (rc) return rc;
     }
     s->in_txn = true; /* from here on, something may need rolling back */
-    return DAL_OK;
+    s->txn_later = false;
+    return dal__isolation_begin(s, err);
 }
 
 int dal__txn_end(dal_session *s, bool commit, dal_error *err)

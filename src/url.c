@@ -236,7 +236,7 @@ static int parse_bool_key(const char *key, const char *v, bool *out, dal_error *
 }
 
 /* The numeric and boolean keys dal owns: one row each, parsed the same way. */
-typedef enum { KEY_INT, KEY_NUMBER, KEY_BOOL, KEY_PING, KEY_ECHO } key_kind;
+typedef enum { KEY_INT, KEY_NUMBER, KEY_BOOL, KEY_PING, KEY_ECHO, KEY_ISOLATION } key_kind;
 static const struct owned_key {
     const char *name;
     key_kind kind;
@@ -256,6 +256,7 @@ static const struct owned_key {
     KEY("read_pool_size", KEY_INT, 1, 10000, read_pool_size, has_read_pool_size),
     KEY("read_max_overflow", KEY_INT, 0, 10000, read_max_overflow, has_read_max_overflow),
     KEY("echo", KEY_ECHO, 0, 2, echo, has_echo),
+    KEY("isolation", KEY_ISOLATION, 1, 3, isolation, has_isolation),
 #undef KEY
 };
 
@@ -284,6 +285,16 @@ static int parse_owned(dal__url *u, const struct owned_key *k, const char *v, da
         if (*(int *)field >= 0) return DAL_OK;
         return dal__error_set(err, DAL_EURL, "query key echo: '%s' is not true, false or "
                                              "parameters", v);
+    }
+    case KEY_ISOLATION: {
+        static const char *const levels[] = {"read_committed", "repeatable_read", "serializable"};
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(v, levels[i])) {
+                *(int *)field = i + 1;
+                return DAL_OK;
+            }
+        return dal__error_set(err, DAL_EURL, "query key isolation: '%s' is not read_committed, "
+                                             "repeatable_read or serializable", v);
     }
     }
     return DAL_OK;

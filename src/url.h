@@ -41,10 +41,11 @@ typedef struct dal__url {
     char *driver;
     bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle,
         has_lazy_begin, has_connect_timeout, has_query_timeout, has_read_pool_size,
-        has_read_max_overflow, has_echo;
+        has_read_max_overflow, has_echo, has_isolation;
     bool lazy_begin;
     int pool_size, max_overflow, read_pool_size, read_max_overflow;
     int echo; /* 0, 1 (true), 2 (parameters) */
+    int isolation; /* a dal_isolation (isolation.c) */
     char *password_file;    /* read at every connect (credentials.c)         */
     const char *sslmode;    /* PostgreSQL and MariaDB: the URL's or the default
                                (tls.c); NULL for other backends              */

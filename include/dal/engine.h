@@ -28,6 +28,7 @@ typedef enum dal_event_kind {
     DAL_EVENT_STATEMENT = 5, /**< a statement ran (executed; rows fetched later)  */
     DAL_EVENT_COMMIT = 6,    /**< a transaction was committed, or failed to       */
     DAL_EVENT_ROLLBACK = 7,  /**< a transaction was rolled back                   */
+    DAL_EVENT_RETRY = 8,     /**< dal_with_scope_retry runs the unit of work again */
 } dal_event_kind;
 
 /** One event. Every pointer is borrowed for the call only: copy what you keep.
@@ -39,7 +40,8 @@ typedef struct dal_event {
     double seconds;   /**< CONNECT: connecting; CHECKOUT: waiting for a connection
                          (0 when one was free); CHECKIN: time the session held
                          it (millisecond clock); STATEMENT, COMMIT, ROLLBACK:
-                         the call; DISCARD: 0                                      */
+                         the call; DISCARD: 0; RETRY: the wait before the next
+                         attempt                                                   */
     int code;         /**< DAL_OK, or the failure's code                             */
     const char *sqlstate; /**< "" or the failure's SQLSTATE                          */
     const char *message;  /**< "" or the failure's message                           */
@@ -57,6 +59,8 @@ typedef struct dal_event {
                              server opened during the connect); else NULL  */
     const struct dal_value *params; /**< STATEMENT with event_parameters: its values */
     size_t nparams;                 /**< the number of params              */
+    int attempt; /**< RETRY: the attempt that failed (1: the first), whose
+                    code, sqlstate and message are the cause; else 0 */
 } dal_event;
 
 /** Options a program sets in code. The URL's query keys (pool_size=...) win over
@@ -205,6 +209,7 @@ typedef struct dal_pool_stats {
      * 10 s, and longer (DAL_STATEMENT_BUCKET_LIMITS); and their total time. */
     uint64_t statements[7];
     double statement_seconds_total; /**< the time all statements took */
+    uint64_t retries; /**< units of work dal_with_scope_retry ran again */
 } dal_pool_stats;
 
 /** The number of dal_pool_stats.statements buckets. */

@@ -56,6 +56,42 @@ DAL_EXPORT int dal_with_scope(int (*fn)(void *arg, dal_error *err), void *arg, d
 DAL_EXPORT int dal_with_read_only_scope(int (*fn)(void *arg, dal_error *err), void *arg,
                                         dal_error *err);
 
+/** When dal_with_scope_retry runs a unit of work again. */
+typedef struct dal_retry_policy {
+    int max_attempts;  /**< attempts in all, the first included (5; >= 1) */
+    int base_delay_ms; /**< the wait before the second attempt, doubled for each
+                          next one, with full jitter (10) */
+    int max_delay_ms;  /**< no wait longer than this (1000) */
+    int deadline_ms;   /**< no attempt starts this long after the first began
+                          (0: no deadline) */
+    bool retry_unique_violation; /**< also retry a unique violation (23505,
+                                    MariaDB 1062), for "insert if absent" races
+                                    (false) */
+} dal_retry_policy;
+
+/** Fills *p with the defaults above. */
+DAL_EXPORT void dal_retry_policy_init(dal_retry_policy *p);
+
+/** Runs fn(arg, err) as dal_with_scope does, in a fresh scope each time, and
+ * runs it again while it fails with DAL_ECONFLICT: a serialization failure
+ * (40001, Galera's certification failure) or a deadlock (40P01, MariaDB
+ * 1213), after which the server has rolled the transaction back, and the
+ * scope's end rolls back whatever it had not. fn must do the whole unit of
+ * work, reads and decisions included, and commit it; it must not have
+ * effects outside the database that a second run would repeat.
+ * Never retried: DAL_EINDOUBT (the commit may have happened: a second run
+ * could do it twice) and every other code. Between attempts it waits a
+ * random time up to base_delay_ms * 2^(attempt-1), at most max_delay_ms
+ * (full jitter: concurrent retriers spread out instead of colliding again),
+ * and starts no attempt after deadline_ms. Each retry is a DAL_EVENT_RETRY
+ * event and counts in dal_pool_stats.retries. policy NULL: the defaults.
+ * Returns DAL_OK, or the last attempt's error, whose message ends with the
+ * number of attempts made.
+ * Errors: DAL_ENOTCONFIGURED, DAL_EMISUSE (fn NULL, a policy out of range),
+ * and fn's. */
+DAL_EXPORT int dal_with_scope_retry(int (*fn)(void *arg, dal_error *err), void *arg,
+                                    const dal_retry_policy *policy, dal_error *err);
+
 /** Moves this thread's innermost scope out so that another thread can
  * attach it (a request handed to a worker). Returns NULL when this thread
  * has no scope. Ownership: the scope is the caller's until attached. */

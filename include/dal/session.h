@@ -220,6 +220,28 @@ DAL_EXPORT int dal_session_query(dal_session *s, const char *sql, const dal_valu
  * Errors: DAL_EMISUSE (negative or not a number). */
 DAL_EXPORT int dal_session_set_query_timeout(dal_session *s, double seconds, dal_error *err);
 
+/** Transaction isolation levels (dal_session_set_isolation, URL key
+ * isolation=read_committed|repeatable_read|serializable). */
+typedef enum dal_isolation {
+    DAL_ISOLATION_DEFAULT = 0,         /**< the engine's (URL isolation=, else the server's) */
+    DAL_ISOLATION_READ_COMMITTED = 1,  /**< each statement sees what was committed before it */
+    DAL_ISOLATION_REPEATABLE_READ = 2, /**< one snapshot for the whole transaction */
+    DAL_ISOLATION_SERIALIZABLE = 3,    /**< as if transactions ran one after another */
+} dal_isolation;
+
+/** Runs this session's transactions at level from its next transaction on
+ * (the one in progress keeps its level), until the session is closed.
+ * DAL_ISOLATION_DEFAULT returns to the engine's level. It costs no round
+ * trip per transaction: on PostgreSQL the level goes in BEGIN's message, on
+ * MariaDB the connection keeps it (one statement when a connection changes
+ * level). SQLite runs every transaction serializable whatever the level.
+ * Read-only sessions run each statement alone in autocommit (one snapshot
+ * a statement) and stay read-only: the level does not apply to them.
+ * A conflict at REPEATABLE READ or SERIALIZABLE is DAL_ECONFLICT: retry the
+ * whole unit of work (dal_with_scope_retry).
+ * Errors: DAL_EMISUSE (NULL session, a level outside the enum). */
+DAL_EXPORT int dal_session_set_isolation(dal_session *s, dal_isolation level, dal_error *err);
+
 /** The session's last error (DAL_OK when none failed yet). Ownership:
  * borrowed from the session, overwritten by its next failing call, valid
  * until dal_session_close. NULL for a NULL session. */
