@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "conn_socket.h"
 #include "credentials.h"
+#include "pooler.h"
 #include "driver_lock.h"
 #include "engine_internal.h"
 #include "error_internal.h"
@@ -57,7 +58,10 @@ static int run_setup(dal__conn *c, dal_error *err)
         int rc = dal__conn_exec_direct(c, *sql, err);
         if (rc) return rc;
     }
-    if (c->pool->read_only && d->read_only_sql) {
+    /* Behind a transaction pooler a session setting would land on one
+     * server connection of many: read-only sessions say so per transaction. */
+    bool pooled = c->engine->pooler == DAL__POOLER_TRANSACTION;
+    if (c->pool->read_only && d->read_only_sql && !pooled) {
         int rc = dal__conn_exec_direct(c, d->read_only_sql, err);
         if (rc) return rc;
     }
@@ -482,6 +486,10 @@ static uint64_t hash_sql(const char *s)
 
 static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out, dal_error *err)
 {
+    if (c->engine->pooler == DAL__POOLER_TRANSACTION) { /* refused before it is sent */
+        int rc = dal__pooler_check_sql(sql, err);
+        if (rc) return rc;
+    }
     dal_stmt *st = dal__calloc(1, sizeof *st);
     if (!st) return dal__error_nomem(err);
     st->conn = c;
@@ -501,9 +509,14 @@ static int prepare(dal__conn *c, const char *sql, uint64_t hash, dal_stmt **out,
         dal__stmt_free(st);
         return dal__conn_error(c, SQL_HANDLE_DBC, c->dbc, "cannot allocate a statement", err);
     }
-    /* Without a '?' there is no marker, whatever the driver's parser says. */
-    st->direct = (c->engine->dialect->caps & DAL__CAP_DIRECT_WITHOUT_PARAMS) && !strchr(sql, '?');
-    if (!st->direct) {
+    /* Without a '?' there is no marker, whatever the driver's parser says.
+     * Behind a transaction pooler every statement is executed directly: a
+     * named server-side statement would be missing on the next transaction's
+     * server connection (SQLPrepare still counts the markers, client-side). */
+    bool pooled = c->engine->pooler == DAL__POOLER_TRANSACTION;
+    bool markers = strchr(sql, '?') != NULL;
+    st->direct = (c->engine->dialect->caps & DAL__CAP_DIRECT_WITHOUT_PARAMS) && (!markers || pooled);
+    if (!st->direct || markers) {
         dal__watch w;
         dal__conn_watch(c, &w);
         SQLRETURN sr = SQLPrepare(st->h, (SQLCHAR *)dal__stmt_driver_sql(st), SQL_NTS);

@@ -52,6 +52,7 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
     e->statement_cache = opts->statement_cache >= 0 ? opts->statement_cache : 0;
     e->lazy_begin = u->has_lazy_begin ? u->lazy_begin : opts->lazy_begin;
     e->isolation = u->has_isolation ? u->isolation : DAL_ISOLATION_DEFAULT;
+    e->pooler = u->pooler;
     e->rowset_rows = e->dialect->rowset_rows ? e->dialect->rowset_rows(u) : 0;
     if (e->rowset_rows <= 0 || e->rowset_rows > DAL__BLOCK_ROWS) e->rowset_rows = DAL__BLOCK_ROWS;
     e->connect_timeout = u->has_connect_timeout       ? u->connect_timeout

@@ -210,6 +210,7 @@ struct dal_engine {
     int statement_cache;
     bool lazy_begin; /* plain SELECTs before the first write run in autocommit */
     int isolation;   /* dal_isolation of its sessions' transactions (URL isolation=) */
+    int pooler;      /* DAL__POOLER_*: behind a transaction pooler, nothing relies on the server session */
     int rowset_rows; /* rows a block fetch brings (block.c) */
     double pool_timeout, pool_recycle, ping_idle;
     double connect_timeout, query_timeout; /* seconds; query_timeout 0 = none */
@@ -373,6 +374,11 @@ void dal__block_unbind(dal_result *r);
 void dal__block_free_arrays(dal_result *r);
 /* The next row of a block-bound result: DAL_ROW, DAL_DONE or an error. */
 int dal__block_next(dal_result *r, dal_error *err);
+
+/* pooler.c */
+/* A read-only session's transaction behind a transaction pooler, where no
+ * connection keeps READ ONLY: SET TRANSACTION READ ONLY in BEGIN's message. */
+int dal__pooler_begin_read_only(dal_session *s, dal_error *err);
 
 /* isolation.c */
 /* The connection's level after setup: the engine's, set once (run_setup). */

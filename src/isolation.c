@@ -35,6 +35,8 @@ int dal__isolation_setup(dal__conn *c, dal_error *err)
     /* Read-only connections run each statement alone in autocommit (and a
      * PostgreSQL standby refuses SERIALIZABLE). */
     c->isolation_now = c->pool->read_only ? DAL_ISOLATION_DEFAULT : e->isolation;
+    /* Behind a transaction pooler, every transaction says its level. */
+    if (e->pooler == DAL__POOLER_TRANSACTION) c->isolation_now = DAL_ISOLATION_DEFAULT;
     if (!c->isolation_now || !e->dialect->isolation_session_sql) return DAL_OK;
     return run(c, e->dialect->isolation_session_sql, c->isolation_now, err);
 }

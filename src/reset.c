@@ -21,7 +21,7 @@
 int dal__conn_take_baseline(dal__conn *c, dal_error *err)
 {
     const dal__dialect *d = c->engine->dialect;
-    if (!d->baseline_sql) return DAL_OK;
+    if (!d->baseline_sql || c->engine->pooler == DAL__POOLER_TRANSACTION) return DAL_OK;
     return dal__conn_query_text(c, d->baseline_sql, &c->baseline, err);
 }
 
@@ -110,6 +110,11 @@ int dal__checkin_reset(dal_session *s, dal_error *err)
     const dal__dialect *d = c->engine->dialect;
     bool used = c->used, marked = c->state_marked;
     c->used = c->state_marked = false;
+    /* Behind a transaction pooler the server session is not this
+     * connection's: a reset would land on another client's. Only the
+     * transaction is ended (and nothing could change the session: see
+     * pooler.c). */
+    if (c->engine->pooler == DAL__POOLER_TRANSACTION) return dal__txn_end(s, false, err);
     if (used && d->reset_after_any) return reset_in_one_message(s, err);
     int rc = dal__txn_end(s, false, err);
     if (rc || !marked) return rc;

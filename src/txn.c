@@ -79,7 +79,10 @@ int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
         s->txn_later = true;
         return dal__txn_check(s, err);
     }
-    if (s->read_only || s->autocommit) return DAL_OK; /* one round trip a statement */
+    if (s->autocommit) return DAL_OK; /* one round trip a statement */
+    if (s->read_only)
+        return s->engine->pooler == DAL__POOLER_TRANSACTION ? dal__pooler_begin_read_only(s, err)
+                                                             : DAL_OK;
     if (s->engine->lazy_begin) {
         if (plain_read && !s->eager) return DAL_OK;
         int rc = dal__conn_set_manual(s->conn, true, err);

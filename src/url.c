@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +12,7 @@
 #include "alloc.h"
 #include "convert.h"
 #include "error_internal.h"
+#include "pooler.h"
 #include "tls.h"
 
 /* A piece of the URL text being parsed: [p, p + n), at offset off. */
@@ -235,8 +237,30 @@ static int parse_bool_key(const char *key, const char *v, bool *out, dal_error *
     return DAL_OK;
 }
 
+/* Keys whose value is one of a few words: the word's index (from 1 for
+ * isolation, where 0 is the engine's default). */
+static const char *const isolation_words[] = {"", "read_committed", "repeatable_read",
+                                              "serializable", NULL};
+static const char *const pooler_words[] = {"none", "session", "transaction", NULL};
+
+static int parse_word(const char *key, const char *v, const char *const *words, int *out,
+                      dal_error *err)
+{
+    for (int i = 0; words[i]; i++)
+        if (*words[i] && !strcmp(v, words[i])) {
+            *out = i;
+            return DAL_OK;
+        }
+    char known[128] = "";
+    for (int i = 0; words[i]; i++)
+        if (*words[i])
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                     known[0] ? ", " : "", words[i]);
+    return dal__error_set(err, DAL_EURL, "query key %s: '%s' is not one of %s", key, v, known);
+}
+
 /* The numeric and boolean keys dal owns: one row each, parsed the same way. */
-typedef enum { KEY_INT, KEY_NUMBER, KEY_BOOL, KEY_PING, KEY_ECHO, KEY_ISOLATION } key_kind;
+typedef enum { KEY_INT, KEY_NUMBER, KEY_BOOL, KEY_PING, KEY_ECHO, KEY_ISOLATION, KEY_POOLER } key_kind;
 static const struct owned_key {
     const char *name;
     key_kind kind;
@@ -257,6 +281,7 @@ static const struct owned_key {
     KEY("read_max_overflow", KEY_INT, 0, 10000, read_max_overflow, has_read_max_overflow),
     KEY("echo", KEY_ECHO, 0, 2, echo, has_echo),
     KEY("isolation", KEY_ISOLATION, 1, 3, isolation, has_isolation),
+    KEY("pooler", KEY_POOLER, 0, 2, pooler, has_pooler),
 #undef KEY
 };
 
@@ -286,16 +311,8 @@ static int parse_owned(dal__url *u, const struct owned_key *k, const char *v, da
         return dal__error_set(err, DAL_EURL, "query key echo: '%s' is not true, false or "
                                              "parameters", v);
     }
-    case KEY_ISOLATION: {
-        static const char *const levels[] = {"read_committed", "repeatable_read", "serializable"};
-        for (int i = 0; i < 3; i++)
-            if (!strcmp(v, levels[i])) {
-                *(int *)field = i + 1;
-                return DAL_OK;
-            }
-        return dal__error_set(err, DAL_EURL, "query key isolation: '%s' is not read_committed, "
-                                             "repeatable_read or serializable", v);
-    }
+    case KEY_ISOLATION: return parse_word(k->name, v, isolation_words, field, err);
+    case KEY_POOLER: return parse_word(k->name, v, pooler_words, field, err);
     }
     return DAL_OK;
 }
@@ -521,6 +538,7 @@ int dal__url_parse(const char *text, dal__url *u, dal_error *err)
     if (!rc && u->password_file && u->dialect == &dal__dialect_sqlite)
         rc = dal__error_set(err, DAL_EURL, "query key password_file: SQLite has no passwords");
     if (!rc) rc = dal__tls_check_url(u, err);
+    if (!rc) rc = dal__pooler_check_url(u, err);
     if (rc) dal__url_free(u);
     return rc;
 }

@@ -12,6 +12,9 @@ struct dal__dialect;
 
 #define DAL__URL_MAX 8192
 
+/* URL key pooler=: what sits between dal and PostgreSQL (pooler.c). */
+enum { DAL__POOLER_NONE = 0, DAL__POOLER_SESSION = 1, DAL__POOLER_TRANSACTION = 2 };
+
 typedef struct dal__url_param {
     char *key;
     char *value;
@@ -41,11 +44,12 @@ typedef struct dal__url {
     char *driver;
     bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle,
         has_lazy_begin, has_connect_timeout, has_query_timeout, has_read_pool_size,
-        has_read_max_overflow, has_echo, has_isolation;
+        has_read_max_overflow, has_echo, has_isolation, has_pooler;
     bool lazy_begin;
     int pool_size, max_overflow, read_pool_size, read_max_overflow;
     int echo; /* 0, 1 (true), 2 (parameters) */
     int isolation; /* a dal_isolation (isolation.c) */
+    int pooler;    /* DAL__POOLER_* (pooler.c) */
     char *password_file;    /* read at every connect (credentials.c)         */
     const char *sslmode;    /* PostgreSQL and MariaDB: the URL's or the default
                                (tls.c); NULL for other backends              */

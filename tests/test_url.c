@@ -98,6 +98,22 @@ static const url_case cases[] = {
     {"mysql://u:p@h/db?sslmode=prefer", DAL_EURL, NULL},
     {"mysql://u:p@h/db?channel_binding=require", DAL_EURL, NULL},
     {"sqlite:///x.db?sslmode=require", DAL_EURL, NULL},
+    /* pooler=: PostgreSQL only; transaction pooling uses the driver's own
+     * parameter substitution and no psqlODBC cursors */
+    {"postgresql://u:p@127.0.0.1/db?pooler=transaction", 0,
+     "DRIVER=X;Server=127.0.0.1;Database=db;UID=u;PWD=p;Protocol=7.4-0;BoolsAsChar=0;"
+     "UseServerSidePrepare=0;ByteaAsLongVarBinary=1;CommLog=0;Debug=0;" PG_LIBPQ_DEFAULTS
+     "};SSLMode=prefer;"},
+    {"postgresql://u:p@127.0.0.1/db?pooler=session", 0,
+     "DRIVER=X;Server=127.0.0.1;Database=db;UID=u;PWD=p;" PGD_LOCAL},
+    {"postgresql://u:p@127.0.0.1/db?pooler=none", 0,
+     "DRIVER=X;Server=127.0.0.1;Database=db;UID=u;PWD=p;" PGD_LOCAL},
+    {"postgresql://u:p@127.0.0.1/db?pooler=statement", DAL_EURL, NULL},
+    {"postgresql://u:p@127.0.0.1/db?pooler=transaction&UseDeclareFetch=1", DAL_EURL, NULL},
+    {"mysql://u:p@127.0.0.1/db?pooler=transaction", DAL_EURL, NULL},
+    {"postgresql://u:p@127.0.0.1/db?isolation=serializable", 0,
+     "DRIVER=X;Server=127.0.0.1;Database=db;UID=u;PWD=p;" PGD_LOCAL},
+    {"postgresql://u:p@127.0.0.1/db?isolation=snapshot", DAL_EURL, NULL},
     /* password_file: one source of a password */
     {"postgresql://u@h/db?password_file=%2Frun%2Fpw", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;" PGD},
@@ -180,7 +196,7 @@ static const url_case cases[] = {
     /* a key the tested driver does not know would be ignored by it: refused,
      * in any spelling; another driver (driver=) keeps its own keys */
     {"postgresql://u:p@h/db?poolsize=5", DAL_EURL, NULL},
-    {"postgresql://u:p@h/db?pooler=transaction", DAL_EURL, NULL},
+    {"postgresql://u:p@h/db?pooler=transactions", DAL_EURL, NULL},
     {"postgresql://u:p@h/db?UseDeclareFech=1", DAL_EURL, NULL},
     {"postgresql://u:p@h/db?usedeclarefetch=1", 0,
      "DRIVER=X;Server=h;Database=db;UID=u;PWD=p;" PGD "usedeclarefetch=1;"},
