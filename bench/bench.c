@@ -1,13 +1,18 @@
 /* dal beside raw ODBC and libzdb, same run, same database, same connection
  * string. Usage:
  *   bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] [--only sqlite|postgresql|mariadb]
- *         [--latency MS] [--match TEXT]
+ *         [--latency MS] [--match TEXT] [--pgbouncer URL]
  * The PostgreSQL URL comes from --pg or DAL_BENCH_PG_URL (scripts/bench
  * starts the private server); without one only SQLite runs. --latency says
  * the PostgreSQL URL goes through dal_delay_proxy adding MS of round trip
  * (scripts/bench --latency starts it): only the workloads that talk to the
  * server run, on PostgreSQL only. --match runs only the workloads whose name
- * holds TEXT ("growth", "request cycle"). */
+ * holds TEXT ("growth", "request cycle"). --pgbouncer runs the request
+ * cycle, the prepared round trip and the bulk insert through PgBouncer in
+ * transaction mode (scripts/bench --pgbouncer starts it): dal with
+ * pooler=transaction, raw ODBC with the same connection string (psqlODBC's
+ * own parameter substitution, what a careful user chooses there); libzdb
+ * prepares named statements, which that mode cannot keep. */
 #include <dal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +49,13 @@ static const bench_workload workloads[] = {
 };
 // clang-format on
 
+/* The workloads --pgbouncer runs. */
+static bool behind_a_pooler(const char *name)
+{
+    return strstr(name, "request cycle (scope") || strstr(name, "prepared SELECT ? round trip") ||
+           strstr(name, "bulk insert");
+}
+
 static void init_target(bench_target *t, const char *name, const char *dal_url, const char *zdb_url)
 {
     memset(t, 0, sizeof *t);
@@ -66,7 +78,7 @@ int main(int argc, char **argv)
     if (!pg || !*pg) pg = getenv("DAL_TEST_PG_URL");
     const char *maria = getenv("DAL_BENCH_MARIADB_URL");
     if (!maria || !*maria) maria = getenv("DAL_TEST_MARIADB_URL");
-    const char *only = NULL, *latency = NULL, *match = NULL;
+    const char *only = NULL, *latency = NULL, *match = NULL, *bouncer = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--smoke"))
             smoke = true;
@@ -82,14 +94,17 @@ int main(int argc, char **argv)
             latency = argv[++i];
         else if (!strcmp(argv[i], "--match") && i + 1 < argc)
             match = argv[++i];
+        else if (!strcmp(argv[i], "--pgbouncer") && i + 1 < argc)
+            bouncer = argv[++i];
         else {
             fprintf(stderr, "usage: bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] "
-                            "[--only sqlite|postgresql|mariadb] [--latency MS] [--match TEXT]\n");
+                            "[--only sqlite|postgresql|mariadb] [--latency MS] [--match TEXT] "
+                            "[--pgbouncer URL]\n");
             return 2;
         }
     }
     if (smoke) reps = 1;
-    if (latency) only = "postgresql";
+    if (latency || bouncer) only = "postgresql";
     if (reps < 1 || reps > 31) reps = 5;
 
     char dir[] = "/tmp/dal-bench-XXXXXX";
@@ -110,6 +125,12 @@ int main(int argc, char **argv)
         init_target(&streaming[ntargets], "sqlite", url, sqlite_zdb);
         targets[ntargets].streaming = &streaming[ntargets];
         targets[ntargets++].streaming_name = "sqlite (lazy_begin, autocommit reads)";
+    }
+    if (bouncer) {
+        snprintf(url, sizeof url, "%s?pooler=transaction", bouncer);
+        init_target(&targets[ntargets], "postgresql via PgBouncer (transaction pooling)", url, url);
+        targets[ntargets++].no_zdb = true;
+        pg = NULL;
     }
     if (pg && *pg && (!only || !strcmp(only, "postgresql"))) {
         init_target(&targets[ntargets], "postgresql", pg, pg);
@@ -144,11 +165,12 @@ int main(int argc, char **argv)
            "medians of\n"
            "per-repetition ratios)%s\n\n",
            DAL_VERSION_STRING, u.sysname, u.machine, sysconf(_SC_NPROCESSORS_ONLN), reps,
-           pg && *pg ? "" : "; no PostgreSQL URL: SQLite only");
+           (pg && *pg) || bouncer ? "" : "; no PostgreSQL URL: SQLite only");
     bench_print_header(zdb_available());
     for (int k = 0; k < ntargets; k++)
         for (size_t w = 0; w < sizeof workloads / sizeof workloads[0]; w++)
-            if (!match || strstr(workloads[w].name, match))
+            if ((!match || strstr(workloads[w].name, match)) &&
+                (!bouncer || behind_a_pooler(workloads[w].name)))
                 bench_run(&workloads[w], &targets[k], reps, smoke);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -111,7 +111,7 @@ void bench_run(const bench_workload *w, const bench_target *t, int reps, bool sm
     for (int r = 0; r < reps && r < 32; r++) {
         for (int s = 0; s < SIDES; s++) /* interleaved: dal, raw, libzdb, dal, raw, ... */
         {
-            bool runs = w->fn[s] && (s != SIDE_ZDB || with_zdb);
+            bool runs = w->fn[s] && (s != SIDE_ZDB || (with_zdb && !t->no_zdb));
             if (!runs)
                 rate[s][r] = -1;
             else if (w->measure_rss)

@@ -15,6 +15,7 @@ typedef struct bench_target {
     const struct bench_target *streaming; /* the same database, results streamed */
     const char *streaming_name;           /* how the streaming variant streams */
     bool lan;                             /* behind dal_delay_proxy: runs n_lan ops */
+    bool no_zdb;                          /* libzdb cannot work there (PgBouncer)   */
 } bench_target;
 
 /* One implementation of a workload: returns a rate (ops or rows per second)
