@@ -331,3 +331,70 @@ double dal_export_json(const bench_target *t, size_t n, int threads)
     close_session(s, e);
     return rate;
 }
+
+/* A write request: scope, `stmts` INSERTs (executed, or deferred so that on
+ * PostgreSQL the unit goes out in one message), commit, end. */
+typedef struct write_arg {
+    int64_t first; /* the first row's id */
+    int stmts;
+    bool deferred;
+} write_arg;
+
+static int one_write(void *arg, dal_error *err)
+{
+    write_arg *w = arg;
+    dal_session *s;
+    int rc = dal_scoped_session(&s, err);
+    for (int k = 0; k < w->stmts && !rc; k++) {
+        int64_t id = w->first + k;
+        char name[32];
+        snprintf(name, sizeof name, "name-%lld", (long long)id);
+        dal_value v[4] = {dal_int64(id), dal_text(name), dal_double((double)id * 0.5),
+                          dal_text(BENCH_DOC)};
+        const char *sql = "INSERT INTO bench_ins (id, name, x, doc) VALUES (?, ?, ?, ?)";
+        rc = w->deferred ? dal_session_defer(s, sql, v, 4, err)
+                         : dal_session_exec(s, sql, v, 4, NULL, err);
+    }
+    return rc ? rc : dal_session_commit(s, err);
+}
+
+static double write_requests(const bench_target *t, size_t n, int stmts, bool deferred)
+{
+    bench_reset_insert_table(t, n);
+    dal_error err = DAL_ERROR_INIT;
+    check(dal_configure(t->dal_url, NULL, &err), &err, "configure");
+    write_arg w = {.first = -1000000, .stmts = stmts, .deferred = deferred}; /* warm-up rows */
+    check(dal_with_scope(one_write, &w, &err), &err, "warm-up");
+    double t0 = bench_now();
+    for (size_t i = 0; i < n; i++) {
+        w.first = (int64_t)i * stmts;
+        check(dal_with_scope(one_write, &w, &err), &err, "request");
+    }
+    double rate = (double)n / (bench_now() - t0);
+    dal_unconfigure();
+    return rate;
+}
+
+double dal_write_request_1(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return write_requests(t, n, 1, false);
+}
+
+double dal_write_request_1_deferred(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return write_requests(t, n, 1, true);
+}
+
+double dal_write_request_3(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return write_requests(t, n, 3, false);
+}
+
+double dal_write_request_3_deferred(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return write_requests(t, n, 3, true);
+}

@@ -205,3 +205,48 @@ double raw_export_json(const bench_target *t, size_t n, int threads)
     if (rows != n) bench_die("raw export", "wrong row count");
     return rate;
 }
+
+/* The same unit of work as dal's write request: `stmts` executions of a
+ * prepared INSERT bound once, then a commit, on one kept connection. */
+static double raw_write_requests(const bench_target *t, size_t n, int stmts)
+{
+    bench_reset_insert_table(t, n);
+    raw_conn c = connect_raw(t, false);
+    SQLHSTMT h = prepare(&c, "INSERT INTO bench_ins (id, name, x, doc) VALUES (?, ?, ?, ?)");
+    SQLBIGINT id = 0;
+    char name[65];
+    double x = 0;
+    SQLLEN name_len = 0, doc_len = (SQLLEN)strlen(BENCH_DOC);
+    SQLBindParameter(h, 1, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0, &id, 0, NULL);
+    SQLBindParameter(h, 2, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 64, 0, name, 65, &name_len);
+    SQLBindParameter(h, 3, SQL_PARAM_INPUT, SQL_C_DOUBLE, SQL_DOUBLE, 0, 0, &x, 0, NULL);
+    SQLBindParameter(h, 4, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 63, 0, (SQLPOINTER)BENCH_DOC,
+                     64, &doc_len);
+    double t0 = bench_now();
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < stmts; k++) {
+            id = (SQLBIGINT)(i * (size_t)stmts + (size_t)k);
+            name_len = snprintf(name, sizeof name, "name-%lld", (long long)id);
+            x = (double)id * 0.5;
+            if (!OK(SQLExecute(h))) die_odbc(SQL_HANDLE_STMT, h, "insert");
+        }
+        if (!OK(SQLEndTran(SQL_HANDLE_DBC, c.dbc, SQL_COMMIT)))
+            die_odbc(SQL_HANDLE_DBC, c.dbc, "commit");
+    }
+    double rate = (double)n / (bench_now() - t0);
+    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    disconnect_raw(&c);
+    return rate;
+}
+
+double raw_write_request_1(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return raw_write_requests(t, n, 1);
+}
+
+double raw_write_request_3(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return raw_write_requests(t, n, 3);
+}

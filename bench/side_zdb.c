@@ -133,6 +133,49 @@ double zdb_bulk_insert(const bench_target *t, size_t n, int threads)
     return rate;
 }
 
+/* The same unit of work from libzdb's pool: a connection, a transaction,
+ * `stmts` prepared INSERTs, the commit, the connection back. */
+static double zdb_write_requests(const bench_target *t, size_t n, int stmts)
+{
+    bench_reset_insert_table(t, n);
+    URL_T url;
+    ConnectionPool_T pool = pool_for(t, &url, 1);
+    char name[32];
+    double t0 = bench_now();
+    for (size_t i = 0; i < n; i++) {
+        Connection_T c = get(pool);
+        PreparedStatement_T st = Connection_prepareStatement(
+            c, "INSERT INTO bench_ins (id, name, x, doc) VALUES (?, ?, ?, ?)");
+        Connection_beginTransaction(c);
+        for (int k = 0; k < stmts; k++) {
+            long long id = (long long)(i * (size_t)stmts + (size_t)k);
+            snprintf(name, sizeof name, "name-%lld", id);
+            PreparedStatement_setLLong(st, 1, id);
+            PreparedStatement_setString(st, 2, name);
+            PreparedStatement_setDouble(st, 3, (double)id * 0.5);
+            PreparedStatement_setString(st, 4, BENCH_DOC);
+            PreparedStatement_execute(st);
+        }
+        Connection_commit(c);
+        Connection_close(c);
+    }
+    double rate = (double)n / (bench_now() - t0);
+    pool_free(&pool, &url);
+    return rate;
+}
+
+double zdb_write_request_1(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return zdb_write_requests(t, n, 1);
+}
+
+double zdb_write_request_3(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return zdb_write_requests(t, n, 3);
+}
+
 static double zdb_read(const bench_target *t, size_t n, bool json)
 {
     URL_T url;
@@ -198,6 +241,14 @@ double zdb_bulk_insert(const bench_target *t, size_t n, int threads)
     return (void)t, (void)n, (void)threads, -1;
 }
 double zdb_fetch(const bench_target *t, size_t n, int threads)
+{
+    return (void)t, (void)n, (void)threads, -1;
+}
+double zdb_write_request_1(const bench_target *t, size_t n, int threads)
+{
+    return (void)t, (void)n, (void)threads, -1;
+}
+double zdb_write_request_3(const bench_target *t, size_t n, int threads)
 {
     return (void)t, (void)n, (void)threads, -1;
 }

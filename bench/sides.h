@@ -22,11 +22,17 @@ double dal_round_trip(const bench_target *t, size_t n, int threads);
 double dal_bulk_insert(const bench_target *t, size_t n, int threads);
 double dal_fetch(const bench_target *t, size_t n, int threads);
 double dal_export_json(const bench_target *t, size_t n, int threads);
+double dal_write_request_1(const bench_target *t, size_t n, int threads);
+double dal_write_request_1_deferred(const bench_target *t, size_t n, int threads);
+double dal_write_request_3(const bench_target *t, size_t n, int threads);
+double dal_write_request_3_deferred(const bench_target *t, size_t n, int threads);
 
 double raw_round_trip(const bench_target *t, size_t n, int threads);
 double raw_bulk_insert(const bench_target *t, size_t n, int threads);
 double raw_fetch(const bench_target *t, size_t n, int threads);
 double raw_export_json(const bench_target *t, size_t n, int threads);
+double raw_write_request_1(const bench_target *t, size_t n, int threads);
+double raw_write_request_3(const bench_target *t, size_t n, int threads);
 
 double zdb_checkout(const bench_target *t, size_t n, int threads);
 double zdb_checkout_select(const bench_target *t, size_t n, int threads);
@@ -34,6 +40,8 @@ double zdb_round_trip(const bench_target *t, size_t n, int threads);
 double zdb_bulk_insert(const bench_target *t, size_t n, int threads);
 double zdb_fetch(const bench_target *t, size_t n, int threads);
 double zdb_export_json(const bench_target *t, size_t n, int threads);
+double zdb_write_request_1(const bench_target *t, size_t n, int threads);
+double zdb_write_request_3(const bench_target *t, size_t n, int threads);
 bool zdb_available(void);
 
 #endif

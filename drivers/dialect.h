@@ -119,6 +119,9 @@ typedef struct dal__dialect {
     /* DDL ends the transaction (MariaDB commits it at once): a migration
      * cannot be undone, so each runs as a no-transaction file does. */
     bool ddl_commits;
+    /* Deferred statements go out in one message with their values as
+     * literals (src/defer.c, src/literal.c: PostgreSQL); false: one by one. */
+    bool defer_in_one_message;
     /* Isolation levels (src/isolation.c); each takes the level's SQL name
      * (printf %s). isolation_session_sql sets the connection's default
      * (once per connection for the engine's level); isolation_txn_sql the

@@ -201,7 +201,11 @@ static void build(const dal__url *u, bool read_only, dal__buf *out)
     }
 }
 
-static const char *const setup[] = {"SET TIME ZONE 'UTC'", NULL};
+/* standard_conforming_strings: deferred statements' literals (literal.c)
+ * rely on it (the server's default since 9.1; set, so a server whose
+ * configuration says otherwise cannot turn a backslash into an escape). */
+static const char *const setup[] = {"SET TIME ZONE 'UTC'", "SET standard_conforming_strings = on",
+                                    NULL};
 
 static const char *const *setup_sql(const dal__url *u)
 {
@@ -264,6 +268,7 @@ const dal__dialect dal__dialect_postgresql = {
                        "pg_prepared_statements WHERE from_sql LOOP EXECUTE format('DEALLOCATE "
                        "%I', n); END LOOP; END$dal$",
     .reset_after_any = true,
+    .defer_in_one_message = true,
     /* What the driver (DateStyle, extra_float_digits) and dal's setup set:
      * RESET ALL returns to the server's defaults, this to the connection's. */
     .baseline_sql = "SELECT coalesce(string_agg(format('SET %I = %L', name, setting), '; '), '') "

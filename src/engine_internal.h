@@ -159,6 +159,8 @@ struct dal_session {
     bool txn_later;      /* a statement of this transaction ran before the current one */
     int nested;          /* savepoint depth */
     int isolation;       /* dal_isolation of its next transactions (0: the engine's) */
+    bool ran_other;      /* a statement that was not deferred ran since checkout */
+    struct dal__deferred *deferred; /* defer.c: the queue (freed at check-in) */
     int held;            /* statements this session holds (prepared or with a result) */
     dal_stmt *uncached;  /* held statements outside the cache (freed on release) */
     dal_session *next_free;
@@ -374,6 +376,22 @@ void dal__block_unbind(dal_result *r);
 void dal__block_free_arrays(dal_result *r);
 /* The next row of a block-bound result: DAL_ROW, DAL_DONE or an error. */
 int dal__block_next(dal_result *r, dal_error *err);
+
+/* defer.c */
+/* Sends the deferred queue (commit: with the COMMIT, in the same message on
+ * PostgreSQL; *committed says whether it did). DAL_OK when empty. */
+int dal__defer_send(dal_session *s, bool commit, bool *committed, dal_error *err);
+bool dal__defer_pending(const dal_session *s);
+/* Drops the queue unsent (a rollback). */
+void dal__defer_drop(dal_session *s);
+/* Frees the queue (check-in). */
+void dal__defer_free(dal_session *s);
+
+/* session.c */
+/* A statement now, as dal_session_exec runs it, without sending the
+ * deferred queue first. */
+int dal__session_run_now(dal_session *s, const char *sql, const dal_value *params, size_t n,
+                         int64_t *rows_affected, dal_error *err);
 
 /* pooler.c */
 /* A read-only session's transaction behind a transaction pooler, where no

@@ -63,3 +63,19 @@ int dal__error_copy(dal_error *err, const dal_error *src)
 }
 
 int dal__error_nomem(dal_error *err) { return dal__error_set(err, DAL_ENOMEM, "out of memory"); }
+
+void dal__error_prefix(dal_error *e, const char *fmt, ...)
+{
+    char text[sizeof e->message];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    size_t used = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
+    size_t room = sizeof text - 1 - used;
+    size_t keep = strnlen(e->message, room);
+    memcpy(text + used, e->message, keep);
+    text[used + keep] = '\0';
+    memcpy(e->message, text, used + keep + 1);
+}

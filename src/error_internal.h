@@ -14,6 +14,9 @@ int dal__error_set(dal_error *err, dal_code code, const char *fmt, ...) DAL__PRI
 /* Copies src into err (first error wins) and returns src->code. */
 int dal__error_copy(dal_error *err, const dal_error *src);
 int dal__error_nomem(dal_error *err);
+/* Puts the formatted text before e's message ("deferred statement 2 of 3:
+ * <message>"), cutting the end when it no longer fits. */
+void dal__error_prefix(dal_error *e, const char *fmt, ...) DAL__PRINTF(2, 3);
 
 /* Makes e hold no error, for dal's own locals on a statement's path:
  * DAL_ERROR_INIT writes all 536 bytes, and one statement declares several.

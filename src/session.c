@@ -80,6 +80,7 @@ static void release_statements(dal_session *s)
 void dal__session_release(dal_session *s)
 {
     if (!s || !s->engine) return; /* NULL, or already back in the pool */
+    dal__defer_free(s);           /* unsent: as a rollback */
     if (!s->conn) { /* its connection died and no new one could be had */
         dal__free(s);
         return;
@@ -131,6 +132,16 @@ int dal_session_commit(dal_session *s, dal_error *err)
 {
     CHECK_SESSION(s, err);
     dal_error local = DAL_ERROR_INIT;
+    bool committed = false; /* by the deferred queue's message */
+    int sent = s->aborted ? DAL_OK : dal__defer_send(s, true, &committed, &local);
+    if (sent) {
+        dal_error ignored = DAL_ERROR_INIT;
+        if (!s->conn->broken) dal__txn_end(s, false, &ignored);
+        s->in_txn = false;
+        s->aborted = false;
+        s->nested = 0;
+        return dal__session_fail(s, NULL, &local, err);
+    }
     if (s->aborted) { /* commit nothing: the server would not either */
         dal__txn_check(s, &local);
         dal_error ignored = DAL_ERROR_INIT;
@@ -153,6 +164,7 @@ int dal_session_commit(dal_session *s, dal_error *err)
 int dal_session_rollback(dal_session *s, dal_error *err)
 {
     CHECK_SESSION(s, err);
+    dal__defer_drop(s); /* nothing of it was sent */
     dal_error local = DAL_ERROR_INIT;
     int rc = dal__txn_end(s, false, &local);
     return rc ? dal__session_fail(s, NULL, &local, err) : DAL_OK;
@@ -171,7 +183,10 @@ static int savepoint(dal_session *s, const char *verb, int depth, bool check, da
     dal_error local = DAL_ERROR_INIT;
     char sql[64];
     snprintf(sql, sizeof sql, "%s dal_sp_%d", verb, depth);
-    int rc = check ? dal__txn_before(s, false, &local) : DAL_OK;
+    bool committed;
+    int rc = dal__defer_send(s, false, &committed, &local);
+    if (rc) return dal__session_fail(s, "the deferred statements", &local, err);
+    if (check) rc = dal__txn_before(s, false, &local);
     if (!rc) rc = dal__conn_exec_direct(s->conn, sql, &local);
     return rc ? dal__session_fail(s, rc == DAL_EABORTED ? NULL : sql, &local, err) : DAL_OK;
 }
@@ -256,6 +271,12 @@ static int run(dal_session *s, const char *sql, const dal_value *params, size_t 
     CHECK_SESSION(s, err);
     dal_error local;
     dal__error_empty(&local);
+    if (dal__defer_pending(s)) { /* the queue goes first */
+        bool committed;
+        if (dal__defer_send(s, false, &committed, &local))
+            return dal__session_fail(s, "the deferred statements", &local, err);
+    }
+    s->ran_other = true;
     if (s->in_txn && dal__txn_check(s, &local)) return dal__session_fail(s, NULL, &local, err);
     for (int attempt = 0;; attempt++) {
         bool fresh = !s->in_txn && !s->nested && !s->held;
@@ -274,6 +295,18 @@ static int run(dal_session *s, const char *sql, const dal_value *params, size_t 
             continue;
         return dal__session_fail(s, sql, &local, err);
     }
+}
+
+int dal__session_run_now(dal_session *s, const char *sql, const dal_value *params, size_t n,
+                         int64_t *rows_affected, dal_error *err)
+{
+    struct dal__deferred *held = s->deferred; /* run() sends no queue for it */
+    s->deferred = NULL;
+    bool ran_other = s->ran_other;
+    int rc = run(s, sql, params, n, NULL, rows_affected, err);
+    s->ran_other = ran_other;
+    s->deferred = held;
+    return rc;
 }
 
 int dal_session_exec(dal_session *s, const char *sql, const dal_value *params, size_t nparams,
@@ -296,6 +329,10 @@ int dal_session_prepare(dal_session *s, const char *sql, dal_stmt **out, dal_err
     CHECK_SESSION(s, err);
     if (!out) return dal__error_set(err, DAL_EMISUSE, "dal_session_prepare: out is NULL");
     dal_error local = DAL_ERROR_INIT;
+    bool committed;
+    if (dal__defer_send(s, false, &committed, &local))
+        return dal__session_fail(s, "the deferred statements", &local, err);
+    s->ran_other = true;
     int rc = s->in_txn ? dal__txn_check(s, &local) : DAL_OK;
     if (!rc) rc = acquire(s, sql, out, &local);
     return rc ? dal__session_fail(s, sql, &local, err) : DAL_OK;
@@ -310,6 +347,9 @@ int dal_stmt_execute(dal_stmt *st, const dal_value *params, size_t nparams, dal_
     dal_session *s = st->session;
     dal_error local;
     dal__error_empty(&local);
+    bool committed;
+    if (dal__defer_send(s, false, &committed, &local))
+        return dal__session_fail(s, "the deferred statements", &local, err);
     int rc = dal__stmt_run(st, params, nparams, out, rows_affected, &local);
     return rc ? dal__session_fail(s, st->sql, &local, err) : DAL_OK;
 }

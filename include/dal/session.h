@@ -278,6 +278,35 @@ DAL_EXPORT int dal_session_insert_many(dal_session *s, const char *table,
                                        const dal_value *values, size_t nrows,
                                        int64_t *rows_affected, dal_error *err);
 
+/* ---- one round trip for a unit of work ---------------------------------- */
+
+/** Queues a statement that returns no rows (INSERT, UPDATE, DELETE, DDL...)
+ * with its parameters (copied: they need not outlive the call). The queue is
+ * sent, in order, with the session's next statement that is not deferred,
+ * or with dal_session_commit: on PostgreSQL a unit of work of deferred
+ * statements and its commit costs one round trip (BEGIN, the statements and
+ * COMMIT in one message, the values written as SQL literals; see README
+ * "One round trip for a unit of work"). On SQLite and MariaDB the queue runs
+ * statement by statement when it is sent.
+ * A deferred statement's failure is reported by the call that sent the
+ * queue (the next statement, or the commit), with the statement's position
+ * and SQL in the message; it aborts the transaction as any failure does, no
+ * later queued statement runs, and nothing of the unit commits.
+ * dal_session_rollback, dal_session_close and the end of a scope drop the
+ * queue unsent. Each deferred statement still makes its own STATEMENT event.
+ * Errors: DAL_EDATA (a value that cannot be written safely as a literal on
+ * PostgreSQL: text with a NUL byte, a NaN or infinite double, a timestamp
+ * outside years 1-9999), DAL_EMISUSE (a read-only session, NULL sql, a
+ * statement that returns rows is not detected here: it fails when sent), and
+ * DAL_EABORTED in an aborted transaction. */
+DAL_EXPORT int dal_session_defer(dal_session *s, const char *sql, const dal_value *params,
+                                 size_t nparams, dal_error *err);
+
+/** The rows changed by the i-th statement (from 0) of the deferred queue
+ * this session sent last, into *rows (-1 when the backend does not say).
+ * Errors: DAL_ERANGE (no such statement in that queue), DAL_EMISUSE. */
+DAL_EXPORT int dal_session_deferred_rows(dal_session *s, size_t i, int64_t *rows, dal_error *err);
+
 /* ---- prepared statements (cached per connection) ----------------------- */
 
 /** Prepares sql for repeated execution, or takes it from the connection's
