@@ -143,8 +143,10 @@ int dal_session_defer(dal_session *s, const char *sql, const dal_value *params, 
         }
     }
     d->nparams = nparams;
-    dal_error ignored = DAL_ERROR_INIT;
-    q->session_changing |= dal__sql_changes_connection(sql) || dal__pooler_check_sql(sql, &ignored);
+    if (s->engine->dialect->defer_in_one_message && !q->session_changing) { /* see send_in_one_message */
+        dal_error ignored = DAL_ERROR_INIT;
+        q->session_changing = dal__sql_changes_connection(sql) || dal__pooler_check_sql(sql, &ignored);
+    }
     q->n++;
     return DAL_OK;
 }

@@ -160,7 +160,6 @@ struct dal_session {
     int nested;          /* savepoint depth */
     int isolation;       /* dal_isolation of its next transactions (0: the engine's) */
     bool ran_other;      /* a statement that was not deferred ran since checkout */
-    struct dal__deferred *deferred; /* defer.c: the queue (freed at check-in) */
     int held;            /* statements this session holds (prepared or with a result) */
     dal_stmt *uncached;  /* held statements outside the cache (freed on release) */
     dal_session *next_free;
@@ -168,6 +167,9 @@ struct dal_session {
      * only empties them (checkout in pool.c). */
     char aborted_by[256]; /* the first failure, named in DAL_EABORTED's message */
     dal_error last_error;
+    /* defer.c: the queue, emptied at check-in and kept with the session
+     * object (no allocation per request); freed with it. */
+    struct dal__deferred *deferred;
 };
 
 typedef struct dal__waiter {
@@ -384,7 +386,7 @@ int dal__defer_send(dal_session *s, bool commit, bool *committed, dal_error *err
 bool dal__defer_pending(const dal_session *s);
 /* Drops the queue unsent (a rollback). */
 void dal__defer_drop(dal_session *s);
-/* Frees the queue (check-in). */
+/* Frees the queue (the session object is freed). */
 void dal__defer_free(dal_session *s);
 
 /* session.c */

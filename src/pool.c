@@ -30,6 +30,7 @@ void dal__pool_destroy(dal__pool *p)
     while (p->free_sessions) {
         dal_session *s = p->free_sessions;
         p->free_sessions = s->next_free;
+        dal__defer_free(s);
         dal__free(s);
     }
     pthread_mutex_destroy(&p->lock);

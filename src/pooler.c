@@ -96,6 +96,13 @@ static bool calls(const char *sql, const char *function)
     return false;
 }
 
+static bool contains_advisory(const char *sql)
+{
+    for (const char *p = sql; *p; p++)
+        if ((*p | 32) == 'a' && !strncasecmp(p, "advisory", 8)) return true;
+    return false;
+}
+
 static int refuse(dal_error *err, const char *what, const char *instead)
 {
     return dal__error_set(err, DAL_EMISUSE,
@@ -129,6 +136,7 @@ int dal__pooler_check_sql(const char *sql, dal_error *err)
     if (!strcmp(verb, "CREATE") && temporary && !has_phrase(sql, "ON COMMIT DROP"))
         return refuse(err, "a temporary table that outlives its transaction",
                       "create it with ON COMMIT DROP");
+    if (!contains_advisory(sql)) return DAL_OK; /* most statements: one pass */
     static const char *const session_locks[] = {"pg_advisory_lock",  "pg_advisory_lock_shared",
                                                 "pg_try_advisory_lock",
                                                 "pg_try_advisory_lock_shared",

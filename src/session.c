@@ -80,8 +80,9 @@ static void release_statements(dal_session *s)
 void dal__session_release(dal_session *s)
 {
     if (!s || !s->engine) return; /* NULL, or already back in the pool */
-    dal__defer_free(s);           /* unsent: as a rollback */
+    dal__defer_drop(s);           /* unsent: as a rollback */
     if (!s->conn) { /* its connection died and no new one could be had */
+        dal__defer_free(s);
         dal__free(s);
         return;
     }
