@@ -92,6 +92,37 @@ void bench_print_header(bool have_zdb)
     fflush(stdout);
 }
 
+/* Latencies of the last run of each side: a fixed array, filled from
+ * several threads (an atomic index). */
+#define BENCH_LATENCIES 400000
+static double latencies[SIDES][BENCH_LATENCIES];
+static _Atomic size_t nlatencies[SIDES];
+
+void bench_latency_reset(int side) { nlatencies[side] = 0; }
+
+void bench_latency_add(int side, double seconds)
+{
+    size_t i = nlatencies[side]++;
+    if (i < BENCH_LATENCIES) latencies[side][i] = seconds;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* "p50 a / p99 b / max c ms" of side's last run, or "". */
+static void latency_text(int side, char *out, size_t size)
+{
+    size_t n = nlatencies[side] < BENCH_LATENCIES ? nlatencies[side] : BENCH_LATENCIES;
+    out[0] = '\0';
+    if (!n) return;
+    qsort(latencies[side], n, sizeof latencies[side][0], by_value);
+    snprintf(out, size, "p50 %.2f / p99 %.2f / max %.1f ms", latencies[side][n / 2] * 1e3,
+             latencies[side][n * 99 / 100] * 1e3, latencies[side][n - 1] * 1e3);
+}
+
 void bench_run(const bench_workload *w, const bench_target *t, int reps, bool smoke)
 {
     const char *backend = t->name;
@@ -150,11 +181,18 @@ void bench_run(const bench_workload *w, const bench_target *t, int reps, bool sm
         else
             snprintf(rr[k], sizeof rr[k], "%.2fx", m);
     }
-    char label[160];
+    char label[320];
     snprintf(label, sizeof label, "%s%s", w->name, smoke ? " (smoke)" : "");
     if (lan && !smoke) { /* fewer operations behind the delay: say how many */
         size_t len = strlen(label);
         snprintf(label + len, sizeof label - len, " (%zu ops here)", n);
+    }
+    if (w->latency) {
+        char dal_lat[64], raw_lat[64];
+        latency_text(SIDE_DAL, dal_lat, sizeof dal_lat);
+        latency_text(SIDE_RAW, raw_lat, sizeof raw_lat);
+        size_t len = strlen(label);
+        snprintf(label + len, sizeof label - len, "; dal %s; raw %s", dal_lat, raw_lat);
     }
     if (w->measure_rss) {
         size_t len = strlen(label);

@@ -34,7 +34,14 @@ typedef struct bench_workload {
     void (*prepare)(const bench_target *t, size_t n); /* untimed set-up, or NULL */
     bool measure_rss; /* run each side in a child process and report its peak RSS */
     bool streaming;   /* run on the target's streaming variant (constant memory) */
+    bool latency;     /* the sides report per-operation latencies (bench_latency) */
 } bench_workload;
+
+/* Per-operation latencies of the last run of each side: sides that measure
+ * them call bench_latency with every operation's seconds; the harness
+ * prints p50/p99/max of the last repetition. */
+void bench_latency_reset(int side);
+void bench_latency_add(int side, double seconds);
 
 double bench_now(void);
 /* Peak resident set size of this process so far, in MiB. */

@@ -398,3 +398,54 @@ double dal_write_request_3_deferred(const bench_target *t, size_t n, int threads
     (void)threads;
     return write_requests(t, n, 3, true);
 }
+
+/* SQLite concurrent write transactions: `threads` threads, each open a
+ * session, INSERT, commit, close; every transaction's time is recorded. */
+typedef struct concurrent_arg {
+    dal_engine *e;
+    size_t n;
+    _Atomic int64_t *next_id;
+} concurrent_arg;
+
+static void *concurrent_writer(void *p)
+{
+    concurrent_arg *a = p;
+    dal_error err = DAL_ERROR_INIT;
+    for (size_t i = 0; i < a->n; i++) {
+        double t0 = bench_now();
+        dal_session *s;
+        int64_t id = (*a->next_id)++;
+        dal_value v[4] = {dal_int64(id), dal_text("name"), dal_double(0.5), dal_text(BENCH_DOC)};
+        check(dal_session_open(a->e, &s, &err), &err, "open");
+        check(dal_session_exec(s, "INSERT INTO bench_ins (id, name, x, doc) VALUES (?, ?, ?, ?)", v,
+                               4, NULL, &err),
+              &err, "insert");
+        check(dal_session_commit(s, &err), &err, "commit");
+        dal_session_close(s);
+        bench_latency_add(SIDE_DAL, bench_now() - t0);
+    }
+    return NULL;
+}
+
+double dal_concurrent_writes(const bench_target *t, size_t n, int threads)
+{
+    bench_reset_insert_table(t, n);
+    dal_engine *e = engine(t, "?pool_size=16&max_overflow=0");
+    _Atomic int64_t next_id = 0;
+    concurrent_arg a = {e, 8, &next_id}; /* connections open outside the timing */
+    pthread_t th[64];
+    for (int k = 0; k < threads; k++)
+        pthread_create(&th[k], NULL, concurrent_writer, &a);
+    for (int k = 0; k < threads; k++)
+        pthread_join(th[k], NULL);
+    bench_latency_reset(SIDE_DAL);
+    a.n = n / (size_t)threads;
+    double t0 = bench_now();
+    for (int k = 0; k < threads; k++)
+        pthread_create(&th[k], NULL, concurrent_writer, &a);
+    for (int k = 0; k < threads; k++)
+        pthread_join(th[k], NULL);
+    double rate = (double)(a.n * (size_t)threads) / (bench_now() - t0);
+    dal_engine_dispose(e);
+    return rate;
+}

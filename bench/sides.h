@@ -26,6 +26,7 @@ double dal_write_request_1(const bench_target *t, size_t n, int threads);
 double dal_write_request_1_deferred(const bench_target *t, size_t n, int threads);
 double dal_write_request_3(const bench_target *t, size_t n, int threads);
 double dal_write_request_3_deferred(const bench_target *t, size_t n, int threads);
+double dal_concurrent_writes(const bench_target *t, size_t n, int threads);
 
 double raw_round_trip(const bench_target *t, size_t n, int threads);
 double raw_bulk_insert(const bench_target *t, size_t n, int threads);
@@ -33,6 +34,7 @@ double raw_fetch(const bench_target *t, size_t n, int threads);
 double raw_export_json(const bench_target *t, size_t n, int threads);
 double raw_write_request_1(const bench_target *t, size_t n, int threads);
 double raw_write_request_3(const bench_target *t, size_t n, int threads);
+double raw_concurrent_writes(const bench_target *t, size_t n, int threads);
 
 double zdb_checkout(const bench_target *t, size_t n, int threads);
 double zdb_checkout_select(const bench_target *t, size_t n, int threads);

@@ -90,6 +90,12 @@ typedef struct dal__dialect {
      * or SQLITE_BUSY_SNAPSHOT), and sqliteodbc reports it only after its
      * busy timeout, as "database is locked". */
     bool busy_later_is_conflict;
+    /* One writer at a time per database file: writers of a file in this
+     * process wait in line (src/writers.c). */
+    bool one_writer;
+    /* The driver's lock wait in ms (SQLite's busy timeout: "Timeout"), its
+     * value among defaults: how long a writer waits in line at most. */
+    const char *lock_wait_key;
     /* One row naming the server that answered: host (NULL for a local
      * socket), port, role ("primary" or "standby"); or NULL. */
     const char *server_sql;

@@ -59,6 +59,8 @@ const dal__dialect dal__dialect_sqlite = {
     .build_connstr = build,
     .setup_sql = NULL,
     .busy_later_is_conflict = true,
+    .one_writer = true,
+    .lock_wait_key = "Timeout",
     .classify = classify,
     .ping_sql = "SELECT 1",
     /* Any write takes the database's write lock until the transaction ends. */

@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "credentials.h"
+#include "writers.h"
 #include "driver_resolve.h"
 #include "dal/json.h"
 #include "engine_internal.h"
@@ -24,6 +25,17 @@ void dal_engine_options_init(dal_engine_options *o)
     o->connect_timeout = 10;
     o->read_pool_size = 5;
     o->read_max_overflow = 10;
+}
+
+/* The driver's lock wait in seconds: the URL's, else the dialect's default. */
+static double lock_wait(const dal__url *u, const dal__dialect *d)
+{
+    if (!d->lock_wait_key) return 0;
+    const char *ms = dal__url_param_get(u, d->lock_wait_key);
+    size_t n = strlen(d->lock_wait_key);
+    for (const char *const *def = d->defaults; !ms && def && *def; def++)
+        if (!strncmp(*def, d->lock_wait_key, n) && (*def)[n] == '=') ms = *def + n + 1;
+    return ms ? strtod(ms, NULL) / 1e3 : 0;
 }
 
 /* The URL's settings win over the options (operators retune without a
@@ -53,6 +65,9 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
     e->lazy_begin = u->has_lazy_begin ? u->lazy_begin : opts->lazy_begin;
     e->isolation = u->has_isolation ? u->isolation : DAL_ISOLATION_DEFAULT;
     e->pooler = u->pooler;
+    e->lock_wait = lock_wait(u, e->dialect);
+    if (e->dialect->one_writer && !u->memory && !(e->writers = dal__writers_get(u->database)))
+        return dal__error_nomem(err);
     e->rowset_rows = e->dialect->rowset_rows ? e->dialect->rowset_rows(u) : 0;
     if (e->rowset_rows <= 0 || e->rowset_rows > DAL__BLOCK_ROWS) e->rowset_rows = DAL__BLOCK_ROWS;
     e->connect_timeout = u->has_connect_timeout       ? u->connect_timeout
@@ -115,6 +130,7 @@ int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engin
         rc = apply_options(e, opts, err);
     e->url.user = url_user;
     if (rc) {
+        dal__writers_put(e->writers);
         dal__url_free(&e->url);
         dal__free(e->driver);
         dal__free_secret(e->connstr);
@@ -129,6 +145,7 @@ int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engin
 
 void dal__engine_free(dal_engine *e)
 {
+    dal__writers_put(e->writers);
     dal__fork_untrack(e);
     dal__pool_destroy(&e->pool);
     if (e->reads != &e->pool) dal__pool_destroy(&e->read_pool);
@@ -230,6 +247,7 @@ static void pool_stats(dal__pool *p, dal_pool_stats *out)
     out->connect_seconds_total = (double)atomic_load(&p->connect_ns) / 1e9;
     out->statement_seconds_total = (double)atomic_load(&p->statement_ns) / 1e9;
     out->retries = atomic_load(&p->retries);
+    out->writer_wait_seconds_total = (double)atomic_load(&p->writer_wait_ns) / 1e9;
     for (size_t b = 0; b < DAL_STATEMENT_BUCKETS; b++)
         out->statements[b] = atomic_load(&p->statements[b]);
 }

@@ -157,6 +157,10 @@ struct dal_session {
     bool eager;          /* begins at its first statement whatever lazy_begin says (migrations) */
     bool autocommit;     /* runs every statement in autocommit (no-transaction migrations) */
     bool txn_later;      /* a statement of this transaction ran before the current one */
+    bool holds_writer;   /* has the file's write lock in this process (writers.c) */
+    unsigned writer_generation; /* dal__forks when it took it */
+    uint64_t commits_seen; /* the file's commits in this process when the transaction began */
+    double queued;       /* seconds waited in the writers' line since the last event */
     int nested;          /* savepoint depth */
     int isolation;       /* dal_isolation of its next transactions (0: the engine's) */
     bool ran_other;      /* a statement that was not deferred ran since checkout */
@@ -200,6 +204,7 @@ struct dal__pool {
     atomic_uint_fast64_t retries; /* dal_with_scope_retry's (the engine's read-write pool) */
     /* Timings in nanoseconds, always on (events.c). */
     atomic_uint_fast64_t wait_ns, wait_ns_max, held_ns, connect_ns, statement_ns;
+    atomic_uint_fast64_t writer_wait_ns; /* in SQLite's writers' line (writers.c) */
     atomic_uint_fast64_t statements[DAL_STATEMENT_BUCKETS];
 };
 
@@ -215,6 +220,8 @@ struct dal_engine {
     bool lazy_begin; /* plain SELECTs before the first write run in autocommit */
     int isolation;   /* dal_isolation of its sessions' transactions (URL isolation=) */
     int pooler;      /* DAL__POOLER_*: behind a transaction pooler, nothing relies on the server session */
+    struct dal__writers *writers; /* SQLite file: its writers' line in this process (writers.c) */
+    double lock_wait; /* seconds a writer waits in that line at most (the driver's busy timeout) */
     int rowset_rows; /* rows a block fetch brings (block.c) */
     double pool_timeout, pool_recycle, ping_idle;
     double connect_timeout, query_timeout; /* seconds; query_timeout 0 = none */

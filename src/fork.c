@@ -16,6 +16,7 @@
 
 #include "driver_lock.h"
 #include "engine_internal.h"
+#include "writers.h"
 #include "error_internal.h"
 
 atomic_uint dal__forks;
@@ -95,6 +96,7 @@ static void child(void)
     dal__odbc_fork_child();
     dal__driver_fork_child();
     dal__scope_fork_child();
+    dal__writers_fork_child();
     pthread_mutex_init(&engines_lock, NULL);
 }
 

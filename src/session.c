@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "writers.h"
 
 
 #define CHECK_SESSION(s, err)                                                                      \
@@ -81,6 +82,7 @@ void dal__session_release(dal_session *s)
 {
     if (!s || !s->engine) return; /* NULL, or already back in the pool */
     dal__defer_drop(s);           /* unsent: as a rollback */
+    dal__writers_leave(s, false); /* a broken connection's session too */
     if (!s->conn) { /* its connection died and no new one could be had */
         dal__defer_free(s);
         dal__free(s);

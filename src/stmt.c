@@ -222,7 +222,9 @@ int dal__stmt_run(dal_stmt *st, const dal_value *params, size_t n, dal_result **
     if (observed) {
         dal_event ev = {.kind = DAL_EVENT_STATEMENT, .read_only = c->read_only_now, .seconds = took,
                         .sql = st->sql, .rows = out ? -1 : rows_affected ? *rows_affected : rows,
-                        .params = params, .nparams = n};
+                        .params = params, .nparams = n,
+                        .queued = st->session ? st->session->queued : 0};
+        if (st->session) st->session->queued = 0;
         dal__event_outcome(&ev, rc, &local);
         dal__event_emit(c->engine, &ev);
     }

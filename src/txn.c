@@ -19,6 +19,7 @@
 
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "writers.h"
 
 int dal__txn_check(dal_session *s, dal_error *err)
 {
@@ -77,7 +78,10 @@ int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
 {
     if (s->in_txn) {
         s->txn_later = true;
-        return dal__txn_check(s, err);
+        int rc = dal__txn_check(s, err);
+        /* SQLite: the first write waits in the file's line (writers.c) */
+        return rc || plain_read || s->holds_writer || !s->engine->writers ? rc
+                                                                           : dal__writers_enter(s, err);
     }
     if (s->autocommit) return DAL_OK; /* one round trip a statement */
     if (s->read_only)
@@ -90,7 +94,12 @@ int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
     }
     s->in_txn = true; /* from here on, something may need rolling back */
     s->txn_later = false;
-    return dal__isolation_begin(s, err);
+    int rc = dal__isolation_begin(s, err);
+    if (!rc && s->engine->writers) { /* SQLite: writers wait in line (writers.c) */
+        s->commits_seen = dal__writers_commits(s->engine->writers);
+        if (!plain_read) rc = dal__writers_enter(s, err);
+    }
+    return rc;
 }
 
 int dal__txn_end(dal_session *s, bool commit, dal_error *err)
@@ -101,9 +110,11 @@ int dal__txn_end(dal_session *s, bool commit, dal_error *err)
     dal_error local;
     dal__error_empty(&local); /* every transaction: no 536-byte DAL_ERROR_INIT */
     int rc = dal__conn_end_txn(s->conn, commit, &local);
+    dal__writers_leave(s, commit && !rc);
     if (observed) {
         dal_event ev = {.kind = commit ? DAL_EVENT_COMMIT : DAL_EVENT_ROLLBACK,
-                        .seconds = dal__now_precise() - started, .rows = -1};
+                        .seconds = dal__now_precise() - started, .rows = -1, .queued = s->queued};
+        s->queued = 0;
         dal__event_outcome(&ev, rc, &local);
         dal__event_emit(s->engine, &ev);
     }

@@ -253,10 +253,8 @@ DAL_TEST_EACH(retry, a_bank_keeps_its_sum_under_serializable_transfers)
     dal_engine_dispose(setup);
 
     char with[2100];
-    /* sqliteodbc reports a lost write lock only after its busy timeout
-     * (README "Retrying conflicts"): a short one keeps the test short */
-    snprintf(with, sizeof with, "%s%sisolation=serializable&pool_size=8%s", url,
-             strchr(url, '?') ? "&" : "?", !strcmp(backend, "sqlite") ? "&Timeout=500" : "");
+    snprintf(with, sizeof with, "%s%sisolation=serializable&pool_size=8", url,
+             strchr(url, '?') ? "&" : "?");
     dal_engine_options o;
     dal_engine_options_init(&o);
     o.on_event = count_retries;

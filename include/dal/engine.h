@@ -61,6 +61,9 @@ typedef struct dal_event {
     size_t nparams;                 /**< the number of params              */
     int attempt; /**< RETRY: the attempt that failed (1: the first), whose
                     code, sqlstate and message are the cause; else 0 */
+    double queued; /**< STATEMENT, COMMIT: seconds this session waited in
+                      the line of SQLite writers of its file since its last
+                      event (included in seconds for a STATEMENT); else 0 */
 } dal_event;
 
 /** Options a program sets in code. The URL's query keys (pool_size=...) win over
@@ -210,6 +213,8 @@ typedef struct dal_pool_stats {
     uint64_t statements[7];
     double statement_seconds_total; /**< the time all statements took */
     uint64_t retries; /**< units of work dal_with_scope_retry ran again */
+    double writer_wait_seconds_total; /**< SQLite: time writers waited in line
+                                         for their file's write lock */
 } dal_pool_stats;
 
 /** The number of dal_pool_stats.statements buckets. */
