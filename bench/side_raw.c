@@ -207,6 +207,32 @@ double raw_export_json(const bench_target *t, size_t n, int threads)
     return rate;
 }
 
+/* One bench_ins row bound to a prepared INSERT's four markers. */
+typedef struct insert_row {
+    SQLBIGINT id;
+    char name[65];
+    double x;
+    SQLLEN name_len, doc_len;
+} insert_row;
+
+static void bind_row(SQLHSTMT h, insert_row *r)
+{
+    r->doc_len = (SQLLEN)strlen(BENCH_DOC);
+    SQLBindParameter(h, 1, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0, &r->id, 0, NULL);
+    SQLBindParameter(h, 2, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 64, 0, r->name, 65,
+                     &r->name_len);
+    SQLBindParameter(h, 3, SQL_PARAM_INPUT, SQL_C_DOUBLE, SQL_DOUBLE, 0, 0, &r->x, 0, NULL);
+    SQLBindParameter(h, 4, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 63, 0, (SQLPOINTER)BENCH_DOC,
+                     64, &r->doc_len);
+}
+
+static void set_row(insert_row *r, long long id)
+{
+    r->id = (SQLBIGINT)id;
+    r->name_len = snprintf(r->name, sizeof r->name, "name-%lld", id);
+    r->x = (double)id * 0.5;
+}
+
 /* The same unit of work as dal's write request: `stmts` executions of a
  * prepared INSERT bound once, then a commit, on one kept connection. */
 static double raw_write_requests(const bench_target *t, size_t n, int stmts)
@@ -214,21 +240,12 @@ static double raw_write_requests(const bench_target *t, size_t n, int stmts)
     bench_reset_insert_table(t, n);
     raw_conn c = connect_raw(t, false);
     SQLHSTMT h = prepare(&c, "INSERT INTO bench_ins (id, name, x, doc) VALUES (?, ?, ?, ?)");
-    SQLBIGINT id = 0;
-    char name[65];
-    double x = 0;
-    SQLLEN name_len = 0, doc_len = (SQLLEN)strlen(BENCH_DOC);
-    SQLBindParameter(h, 1, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0, &id, 0, NULL);
-    SQLBindParameter(h, 2, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 64, 0, name, 65, &name_len);
-    SQLBindParameter(h, 3, SQL_PARAM_INPUT, SQL_C_DOUBLE, SQL_DOUBLE, 0, 0, &x, 0, NULL);
-    SQLBindParameter(h, 4, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 63, 0, (SQLPOINTER)BENCH_DOC,
-                     64, &doc_len);
+    insert_row row;
+    bind_row(h, &row);
     double t0 = bench_now();
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < stmts; k++) {
-            id = (SQLBIGINT)(i * (size_t)stmts + (size_t)k);
-            name_len = snprintf(name, sizeof name, "name-%lld", (long long)id);
-            x = (double)id * 0.5;
+            set_row(&row, (long long)(i * (size_t)stmts + (size_t)k));
             if (!OK(SQLExecute(h))) die_odbc(SQL_HANDLE_STMT, h, "insert");
         }
         if (!OK(SQLEndTran(SQL_HANDLE_DBC, c.dbc, SQL_COMMIT)))
@@ -265,18 +282,11 @@ static void *raw_writer(void *p)
     raw_writer_arg *a = p;
     raw_conn c = connect_raw(a->t, false);
     SQLHSTMT h = prepare(&c, "INSERT INTO bench_ins (id, name, x, doc) VALUES (?, ?, ?, ?)");
-    SQLBIGINT id = 0;
-    double x = 0.5;
-    SQLLEN name_len = 4, doc_len = (SQLLEN)strlen(BENCH_DOC);
-    SQLBindParameter(h, 1, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0, &id, 0, NULL);
-    SQLBindParameter(h, 2, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 64, 0, (SQLPOINTER) "name", 5,
-                     &name_len);
-    SQLBindParameter(h, 3, SQL_PARAM_INPUT, SQL_C_DOUBLE, SQL_DOUBLE, 0, 0, &x, 0, NULL);
-    SQLBindParameter(h, 4, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 63, 0, (SQLPOINTER)BENCH_DOC,
-                     64, &doc_len);
+    insert_row row;
+    bind_row(h, &row);
     for (size_t i = 0; i < a->n; i++) {
         double t0 = bench_now();
-        id = (SQLBIGINT)(*a->next_id)++;
+        set_row(&row, (*a->next_id)++);
         if (!OK(SQLExecute(h))) die_odbc(SQL_HANDLE_STMT, h, "insert");
         if (!OK(SQLEndTran(SQL_HANDLE_DBC, c.dbc, SQL_COMMIT)))
             die_odbc(SQL_HANDLE_DBC, c.dbc, "commit");

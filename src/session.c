@@ -131,18 +131,24 @@ const dal_error *dal_session_last_error(const dal_session *s)
 
 dal_engine *dal_session_engine(const dal_session *s) { return s ? s->engine : NULL; }
 
+/* Whatever a failed commit did, nothing is left open: roll back so the
+ * session is in a new, empty transaction. */
+static void after_failed_commit(dal_session *s)
+{
+    dal_error ignored = DAL_ERROR_INIT;
+    if (!s->conn->broken) dal__txn_end(s, false, &ignored);
+    s->in_txn = false;
+    s->aborted = false;
+    s->nested = 0;
+}
+
 int dal_session_commit(dal_session *s, dal_error *err)
 {
     CHECK_SESSION(s, err);
     dal_error local = DAL_ERROR_INIT;
     bool committed = false; /* by the deferred queue's message */
-    int sent = s->aborted ? DAL_OK : dal__defer_send(s, true, &committed, &local);
-    if (sent) {
-        dal_error ignored = DAL_ERROR_INIT;
-        if (!s->conn->broken) dal__txn_end(s, false, &ignored);
-        s->in_txn = false;
-        s->aborted = false;
-        s->nested = 0;
+    if (!s->aborted && dal__defer_send(s, true, &committed, &local)) {
+        after_failed_commit(s);
         return dal__session_fail(s, NULL, &local, err);
     }
     if (s->aborted) { /* commit nothing: the server would not either */
@@ -152,15 +158,7 @@ int dal_session_commit(dal_session *s, dal_error *err)
         return dal__session_fail(s, NULL, &local, err);
     }
     int rc = dal__txn_end(s, true, &local);
-    if (rc) {
-        /* Whatever the commit did, nothing is left open: roll back so the
-         * session is in a new, empty transaction. */
-        dal_error ignored = DAL_ERROR_INIT;
-        if (!s->conn->broken) dal__txn_end(s, false, &ignored);
-        s->in_txn = false;
-        s->aborted = false;
-        s->nested = 0;
-    }
+    if (rc) after_failed_commit(s);
     return rc ? dal__session_fail(s, NULL, &local, err) : DAL_OK;
 }
 
