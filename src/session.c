@@ -81,13 +81,14 @@ static void release_statements(dal_session *s)
 void dal__session_release(dal_session *s)
 {
     if (!s || !s->engine) return; /* NULL, or already back in the pool */
-    dal__defer_drop(s);           /* unsent: as a rollback */
-    dal__writers_leave(s, false); /* a broken connection's session too */
-    if (!s->conn) { /* its connection died and no new one could be had */
+    if (!s->conn) { /* its connection died and no new one could be had: its
+                       engine may be gone (disposed), with its writers' line */
         dal__defer_free(s);
         dal__free(s);
         return;
     }
+    dal__defer_drop(s);           /* unsent: as a rollback */
+    dal__writers_leave(s, false); /* a broken connection's session too */
     dal__conn *c = s->conn;
     if (dal__conn_inherited(c)) { /* across fork(): not a word to the parent's server */
         dal__pool_checkin(c, s, true);
