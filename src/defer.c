@@ -31,6 +31,7 @@ typedef struct deferred_stmt {
     char *sql;
     dal_value *params;
     size_t nparams;
+    char *literal; /* defer_in_one_message: sql with the values written in */
 } deferred_stmt;
 
 typedef struct dal__deferred {
@@ -57,6 +58,7 @@ static void empty(dal__deferred *q)
 {
     for (size_t i = 0; i < q->n; i++) {
         dal__free(q->items[i].sql);
+        dal__free(q->items[i].literal);
         free_values(q->items[i].params, q->items[i].nparams);
     }
     q->n = 0;
@@ -131,16 +133,19 @@ int dal_session_defer(dal_session *s, const char *sql, const dal_value *params, 
         dal__free(d->sql);
         return rc;
     }
-    /* PostgreSQL writes the values in when it is sent: refused now, not then */
+    /* PostgreSQL sends the values written in: written now, so that what
+     * cannot be is refused by this call, and only once */
+    d->literal = NULL;
     if (s->engine->dialect->defer_in_one_message) {
-        dal__buf probe = {0};
-        rc = dal__literal_statement(s->engine, sql, params, nparams, &probe, err);
-        dal__buf_free(&probe);
+        dal__buf text = {0};
+        rc = dal__literal_statement(s->engine, sql, params, nparams, &text, err);
         if (rc) {
+            dal__buf_free(&text);
             free_values(d->params, nparams);
             dal__free(d->sql);
             return rc;
         }
+        d->literal = text.data;
     }
     d->nparams = nparams;
     if (s->engine->dialect->defer_in_one_message && !q->session_changing) { /* see send_in_one_message */
@@ -221,21 +226,12 @@ static int64_t first_value(SQLHSTMT h)
     return ind == SQL_NULL_DATA ? -1 : v;
 }
 
-static int render(dal_session *s, size_t i, dal__buf *out, dal_error *err)
-{
-    const deferred_stmt *d = &s->deferred->items[i];
-    int rc = dal__literal_statement(s->engine, d->sql, d->params, d->nparams, out, err);
-    if (rc) name_statement(err, i, s->deferred->n, d->sql);
-    return rc;
-}
-
 static int build_message(dal_session *s, bool commit, bool reset, dal__buf *text, dal_error *err)
 {
     dal__deferred *q = s->deferred;
     for (size_t i = 0; i < q->n; i++) {
         if (i) dal__buf_putc(text, ';');
-        int rc = render(s, i, text, err);
-        if (rc) return rc;
+        dal__buf_puts(text, q->items[i].literal);
     }
     if (reset) {
         dal__buf_puts(text, ";SET CONSTRAINTS ALL IMMEDIATE;");
@@ -278,12 +274,8 @@ static size_t find_failing(dal_session *s)
     if (dal__conn_end_txn(c, false, &ignored)) return q->n + 1;
     size_t i = 0;
     for (; i < q->n; i++) {
-        dal__buf text = {0};
         dal_error e = DAL_ERROR_INIT;
-        int rc = render(s, i, &text, &e);
-        if (!rc) rc = dal__conn_exec_direct(c, text.data, &e);
-        dal__buf_free(&text);
-        if (rc) break;
+        if (dal__conn_exec_direct(c, q->items[i].literal, &e)) break;
     }
     if (i == q->n && dal__conn_exec_direct(c, "SET CONSTRAINTS ALL IMMEDIATE", &ignored) == DAL_OK)
         i = q->n + 1;

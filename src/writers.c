@@ -39,7 +39,7 @@ struct dal__writers {
     int refs;
     pthread_mutex_t lock;
     bool held;
-    uint64_t commits;
+    _Atomic uint64_t commits; /* written under lock, read without it */
     writer_waiter *head, *tail;
     dal__writers *next;
 };
@@ -107,13 +107,7 @@ void dal__writers_put(dal__writers *w)
     pthread_mutex_unlock(&registry_lock);
 }
 
-uint64_t dal__writers_commits(dal__writers *w)
-{
-    pthread_mutex_lock(&w->lock);
-    uint64_t n = w->commits;
-    pthread_mutex_unlock(&w->lock);
-    return n;
-}
+uint64_t dal__writers_commits(dal__writers *w) { return atomic_load(&w->commits); }
 
 static void remove_waiter(dal__writers *w, writer_waiter *me)
 {

@@ -296,9 +296,10 @@ DAL_EXPORT int dal_session_insert_many(dal_session *s, const char *table,
  * queue unsent. Each deferred statement still makes its own STATEMENT event.
  * Errors: DAL_EDATA (a value that cannot be written safely as a literal on
  * PostgreSQL: text with a NUL byte, a NaN or infinite double, a timestamp
- * outside years 1-9999), DAL_EMISUSE (a read-only session, NULL sql, a
- * statement that returns rows is not detected here: it fails when sent), and
- * DAL_EABORTED in an aborted transaction. */
+ * outside years 1-9999), DAL_EMISUSE (a read-only session, NULL sql, fewer
+ * or more values than ? markers on PostgreSQL), and DAL_EABORTED in an
+ * aborted transaction. A statement that returns rows is not refused here: it
+ * runs when sent and its rows are dropped. */
 DAL_EXPORT int dal_session_defer(dal_session *s, const char *sql, const dal_value *params,
                                  size_t nparams, dal_error *err);
 
