@@ -103,6 +103,16 @@ typedef struct dal__dialect {
      * that do not refuse a server without TLS themselves whatever sslmode
      * asks (NULL: the driver enforces sslmode). */
     const char *encrypted_sql;
+    /* One row, 1 when the server may serve (a Galera node that is Synced,
+     * or a server outside a cluster); asked of every connection dal opens
+     * to one host of a list (hosts.c). NULL: every server that answers may. */
+    const char *ready_sql;
+    /* The native code of "this node is not ready" (Galera's 1047): the
+     * connection is lost to it and its host is skipped (hosts.c). */
+    long not_ready_native;
+    /* One value: how many milliseconds behind its primary a standby's data
+     * is, -1 on a primary; for max_staleness_ms (staleness.c). */
+    const char *lag_sql;
     /* One row: the TLS protocol and cipher of this connection, both NULL
      * (or no row) in clear text; NULL: the dialect cannot tell. */
     const char *tls_sql;

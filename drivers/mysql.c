@@ -76,6 +76,15 @@ static void build(const dal__url *u, bool read_only, dal__buf *out)
             dal__connstr_put(out, u->params[i].key, u->params[i].value);
 }
 
+/* causal_reads=true: every read waits until this node applied every
+ * write set the cluster committed before it (wsrep_sync_wait bit 1). */
+static const char *const causal_setup[] = {"SET SESSION wsrep_sync_wait = 1", NULL};
+
+static const char *const *setup_sql(const dal__url *u)
+{
+    return u->causal_reads ? causal_setup : NULL;
+}
+
 static int classify(const char *sqlstate, long native)
 {
     (void)sqlstate;
@@ -85,6 +94,7 @@ static int classify(const char *sqlstate, long native)
     case 1461: return DAL_EBUSY;         /* ER_MAX_PREPARED_STMT_COUNT_REACHED */
     case 1792: return DAL_EREADONLY;     /* ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION */
     case 1290: return DAL_EREADONLY;     /* ER_OPTION_PREVENTS_STATEMENT (read_only) */
+    case 1047:                           /* Galera: node not ready (non-primary, joining) */
     case 1927:                           /* ER_CONNECTION_KILLED */
     case 4031:                           /* ER_CLIENT_INTERACTION_TIMEOUT */
     case 2006:                           /* CR_SERVER_GONE_ERROR */
@@ -105,13 +115,19 @@ const dal__dialect dal__dialect_mysql = {
     .driver_keys = maodbc_keys,
     .defaults = defaults,
     .build_connstr = build,
-    .setup_sql = NULL,
+    .setup_sql = setup_sql,
     .classify = classify,
     .ping_sql = "SELECT 1",
     /* The driver ignores SQL_ATTR_LOGIN_TIMEOUT; its own key bounds the connect. */
     .connect_timeout_key = "CONN_TIMEOUT",
     .encrypted_sql = "SELECT VARIABLE_VALUE <> '' FROM information_schema.SESSION_STATUS "
                      "WHERE VARIABLE_NAME = 'SSL_CIPHER'",
+    /* Galera: wsrep_ready ON and wsrep_local_state 4 (Synced); a server
+     * without wsrep (wsrep_on 0) always serves. */
+    .ready_sql = "SELECT @@wsrep_on = 0 OR (SELECT COUNT(*) FROM information_schema.GLOBAL_STATUS "
+                 "WHERE (VARIABLE_NAME = 'WSREP_READY' AND VARIABLE_VALUE = 'ON') OR "
+                 "(VARIABLE_NAME = 'WSREP_LOCAL_STATE' AND VARIABLE_VALUE = '4')) = 2",
+    .not_ready_native = 1047,
     .tls_sql = "SELECT NULLIF(MAX(IF(VARIABLE_NAME = 'SSL_VERSION', VARIABLE_VALUE, NULL)), ''), "
                "NULLIF(MAX(IF(VARIABLE_NAME = 'SSL_CIPHER', VARIABLE_VALUE, NULL)), '') FROM "
                "information_schema.SESSION_STATUS WHERE VARIABLE_NAME IN ('SSL_VERSION', "

@@ -167,8 +167,8 @@ static void build(const dal__url *u, bool read_only, dal__buf *out)
     /* Normal sessions need a server that takes writes when there is a
      * choice; read-only ones prefer a standby, else take the primary. */
     const char *attrs = dal__url_param_get(u, "target_session_attrs");
-    if (read_only)
-        put_libpq(&pqopt, "target_session_attrs", "prefer-standby");
+    if (read_only) /* one host of a list dal routes itself: what hosts.c asks */
+        put_libpq(&pqopt, "target_session_attrs", u->route_attrs ? u->route_attrs : "prefer-standby");
     else if (!attrs && u->nhosts > 1)
         put_libpq(&pqopt, "target_session_attrs", "read-write");
     for (size_t i = 0; i < sizeof libpq_defaults / sizeof libpq_defaults[0]; i++)
@@ -256,6 +256,14 @@ const dal__dialect dal__dialect_postgresql = {
     .ping_sql = "SELECT 1",
     .server_sql = "SELECT host(inet_server_addr()), inet_server_port(), CASE WHEN "
                   "pg_is_in_recovery() THEN 'standby' ELSE 'primary' END",
+    /* A standby's lag is the age of the last transaction it replayed while
+     * WAL it has not replayed waits; none when it replayed all it received
+     * and its WAL receiver streams (an idle primary sends nothing, and its
+     * last transaction may be hours old). */
+    .lag_sql = "SELECT CASE WHEN NOT pg_is_in_recovery() THEN -1 WHEN pg_last_wal_receive_lsn() = "
+               "pg_last_wal_replay_lsn() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE "
+               "status = 'streaming') THEN 0 ELSE coalesce(ceil(1000 * extract(epoch FROM now() - "
+               "pg_last_xact_replay_timestamp()))::bigint, 1000000000) END",
     .tls_sql = "SELECT CASE WHEN ssl THEN version END, CASE WHEN ssl THEN cipher END FROM "
                "pg_stat_ssl WHERE pid = pg_backend_pid()",
     /* DISCARD ALL without DEALLOCATE ALL, which would drop the driver's

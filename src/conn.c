@@ -11,6 +11,7 @@
 #include "driver_lock.h"
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "hosts.h"
 
 int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *context,
                     dal_error *err)
@@ -27,6 +28,13 @@ int dal__conn_error(dal__conn *c, SQLSMALLINT type, SQLHANDLE h, const char *con
             code = local.code = DAL_EDISCONNECTED;
     }
     if (code == DAL_EDISCONNECTED) c->broken = true, c->discard_reason = "dead";
+    /* A Galera node out of the primary component: none of its connections
+     * serve until host_recheck has passed (hosts.c). */
+    if (e->dialect->not_ready_native && local.native_code == e->dialect->not_ready_native &&
+        c->host >= 0) {
+        c->discard_reason = "not ready";
+        dal__hosts_mark_down(e, c->host, "not ready");
+    }
     /* A server that turned read-only (a standby) never serves normal sessions. */
     if (code == DAL_EREADONLY && !c->read_only_now && (e->dialect->caps & DAL__CAP_SERVER_ROLES))
         c->broken = true, c->discard_reason = "read-only server";
@@ -73,13 +81,14 @@ static int run_setup(dal__conn *c, dal_error *err)
     return !rc && c->manual ? dal__conn_end_txn(c, false, err) : rc;
 }
 
-/* Where the URL names a Unix-domain socket: the start of its path (libpq
- * takes a host starting with '/' as the socket's directory; Connector/ODBC
- * takes SOCKET=, or the default socket for localhost); NULL for TCP. */
-static const char *unix_socket_path(const dal_engine *e)
+/* Where the target names a Unix-domain socket: the start of its path
+ * (libpq takes a host starting with '/' as the socket's directory;
+ * Connector/ODBC takes SOCKET=, or the default socket for localhost); NULL
+ * for TCP. */
+static const char *unix_socket_path(const dal_engine *e, const dal__connect_target *t)
 {
     const dal__url *u = &e->url;
-    const char *host = u->nhosts ? u->hosts[0].host : u->host;
+    const char *host = t->host;
     if (host && host[0] == '/') return host;
     const char *socket = dal__url_param_get(u, "SOCKET");
     if (socket && socket[0] == '/') return socket;
@@ -96,12 +105,12 @@ typedef struct server_sockets {
     const char *unix_path;
 } server_sockets;
 
-static void server_ports(const dal_engine *e, server_sockets *s)
+static void server_ports(const dal_engine *e, const dal__connect_target *t, server_sockets *s)
 {
     dal__sockets_list(&s->before);
     const dal__url *u = &e->url;
-    if (!u->nhosts) s->ports[s->nports++] = u->port ? u->port : e->dialect->default_port;
-    for (size_t i = 0; i < u->nhosts && s->nports < 16; i++)
+    if (t->index >= 0 || !u->nhosts) s->ports[s->nports++] = t->port ? t->port : e->dialect->default_port;
+    for (size_t i = 0; t->index < 0 && i < u->nhosts && s->nports < 16; i++)
         s->ports[s->nports++] = u->hosts[i].port ? u->hosts[i].port : e->dialect->default_port;
     if (!s->ports[0]) s->nports = 0; /* no port known: any */
 }
@@ -112,10 +121,32 @@ static int find_connect_socket(void *arg)
     return dal__socket_new_since(&s->before, s->ports, s->nports, s->unix_path);
 }
 
-/* A new connection with this connect's credentials (creds: nothing set when
- * the URL holds them). */
-static int connect_with(dal__pool *p, const dal__credentials *creds, dal__conn **out,
-                        dal_error *err)
+/* The whole URL's target for the pool's own connection string. */
+static void whole_target(const dal__pool *p, dal__connect_target *t)
+{
+    const dal__url *u = &p->engine->url;
+    t->connstr = p->connstr;
+    t->host = u->nhosts ? u->hosts[0].host : u->host;
+    t->port = u->nhosts ? u->hosts[0].port : u->port;
+    t->index = -1;
+}
+
+/* What messages name as the server: the whole URL's, or the one host tried. */
+void dal__conn_target_name(const dal_engine *e, const dal__connect_target *t, char *buf, size_t n)
+{
+    if (t->index < 0) {
+        dal__engine_target(e, buf, n);
+        return;
+    }
+    char port[16] = "";
+    if (t->port) snprintf(port, sizeof port, ":%d", t->port);
+    const dal__url *u = &e->url;
+    snprintf(buf, n, "%s://%s%s%s%s/%s", e->dialect->name, u->user ? u->user : "",
+             u->user ? "@" : "", t->host, port, u->database ? u->database : "");
+}
+
+int dal__conn_connect(dal__pool *p, const dal__credentials *creds, const dal__connect_target *t,
+                      dal__conn **out, dal_error *err)
 {
     dal_engine *e = p->engine;
     SQLHENV env;
@@ -127,6 +158,8 @@ static int connect_with(dal__pool *p, const dal__credentials *creds, dal__conn *
     c->pool = p;
     c->generation = atomic_load(&dal__forks);
     c->read_only_now = p->read_only;
+    c->host = t->index;
+    c->host_epoch = t->epoch;
     c->cache = dal__calloc((size_t)e->statement_cache + 1, sizeof *c->cache);
     if (!c->cache || !DAL__ODBC_OK(dal__odbc_alloc(SQL_HANDLE_DBC, env, &c->dbc))) {
         dal__free(c->cache);
@@ -136,7 +169,7 @@ static int connect_with(dal__pool *p, const dal__credentials *creds, dal__conn *
     /* Whole seconds; psqlODBC hands it to libpq as connect_timeout. */
     SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT,
                       (SQLPOINTER)(intptr_t)(SQLUINTEGER)ceil(e->connect_timeout), 0);
-    char *connstr = dal__connstr_for_connect(p->connstr, &e->url, e->dialect, e->connect_timeout,
+    char *connstr = dal__connstr_for_connect(t->connstr, &e->url, e->dialect, e->connect_timeout,
                                              creds->user_set ? creds->user : NULL,
                                              creds->password_set ? creds->password : NULL);
     /* What the driver's messages must never show: this connect's password. */
@@ -156,12 +189,13 @@ static int connect_with(dal__pool *p, const dal__credentials *creds, dal__conn *
      * authentication, and the driver's queries after it (psqlODBC's
      * DateStyle and large-object lookups) would wait on a hung server. */
     bool find_socket = e->dialect->caps & DAL__CAP_INTERRUPT_SOCKET;
-    server_sockets sockets = {.unix_path = unix_socket_path(e)};
-    if (find_socket) server_ports(e, &sockets);
+    server_sockets sockets = {.unix_path = unix_socket_path(e, t)};
+    if (find_socket) server_ports(e, t, &sockets);
     dal__watch w;
     /* libpq gives each host of a list connect_timeout; the driver's setup
      * queries after it get one more. */
-    double limit = e->connect_timeout * (double)((e->url.nhosts > 1 ? e->url.nhosts : 1) + 1);
+    size_t hosts = t->index < 0 && e->url.nhosts > 1 ? e->url.nhosts : 1;
+    double limit = e->connect_timeout * (double)(hosts + 1);
     bool watched =
         !find_socket || dal__watch_begin_finding(&w, limit, find_connect_socket, &sockets);
     SQLRETURN sr = watched ? SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)connstr, SQL_NTS, NULL, 0,
@@ -181,7 +215,7 @@ static int connect_with(dal__pool *p, const dal__credentials *creds, dal__conn *
     }
     if (fired) { /* whatever the driver says after its socket was shut down */
         char target[300];
-        dal__engine_target(e, target, sizeof target);
+        dal__conn_target_name(e, t, target, sizeof target);
         dal__driver_disconnect(c->dbc, DAL__ODBC_OK(sr)); /* under the driver lock */
         dal__free(c->cache);
         dal__free(c);
@@ -193,7 +227,7 @@ static int connect_with(dal__pool *p, const dal__credentials *creds, dal__conn *
     if (!DAL__ODBC_OK(sr)) {
         char context[400];
         char target[300];
-        dal__engine_target(e, target, sizeof target);
+        dal__conn_target_name(e, t, target, sizeof target);
         snprintf(context, sizeof context, "cannot connect to %s", target);
         dal_error local = DAL_ERROR_INIT;
         int code = dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, secret, &local);
@@ -234,7 +268,11 @@ static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
 {
     dal__credentials creds;
     int rc = dal__credentials_fetch(p->engine, &creds, err);
-    if (!rc) rc = connect_with(p, &creds, out, err);
+    dal__connect_target whole;
+    whole_target(p, &whole);
+    if (!rc)
+        rc = dal__hosts_routed(p->engine, p->read_only) ? dal__hosts_connect(p, &creds, out, err)
+                                                        : dal__conn_connect(p, &creds, &whole, out, err);
     dal__credentials_wipe(&creds);
     return rc;
 }
@@ -250,6 +288,11 @@ int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
     if (e->observed) {
         char target[300];
         dal__engine_target(e, target, sizeof target);
+        if (!rc && (*out)->host >= 0) { /* the host of a list that dal chose */
+            const dal__url_host *h = &e->url.hosts[(*out)->host];
+            dal__connect_target t = {.host = h->host, .port = h->port, .index = (*out)->host};
+            dal__conn_target_name(e, &t, target, sizeof target);
+        }
         dal_event ev = {.kind = DAL_EVENT_CONNECT, .read_only = p->read_only, .seconds = took,
                         .target = target, .rows = -1};
         /* /proc unreadable, another client's socket to the same server
@@ -303,6 +346,8 @@ bool dal__conn_unwatch_slow(dal__conn *c, dal__watch *w)
 int dal__conn_timed_out(dal__conn *c, const char *what, bool commit, dal_error *err)
 {
     const char *after = c->broken ? "the connection is closed" : "the statement was interrupted";
+    /* A host of a list that stopped answering is skipped for host_recheck. */
+    if (c->broken && c->host >= 0) dal__hosts_mark_down(c->engine, c->host, "host down");
     if (commit)
         return dal__error_set(err, DAL_EINDOUBT,
                               "COMMIT took longer than %gs (%s): whether it committed is unknown",

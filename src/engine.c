@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "hosts.h"
 #include "credentials.h"
 #include "writers.h"
 #include "driver_resolve.h"
@@ -65,6 +66,9 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
     e->lazy_begin = u->has_lazy_begin ? u->lazy_begin : opts->lazy_begin;
     e->isolation = u->has_isolation ? u->isolation : DAL_ISOLATION_DEFAULT;
     e->pooler = u->pooler;
+    e->host_recheck = u->has_host_recheck ? u->host_recheck : 10;
+    e->load_balance = u->load_balance == 1;
+    e->max_staleness = u->max_staleness_ms / 1000.0;
     e->lock_wait = lock_wait(u, e->dialect);
     if (e->dialect->one_writer && !u->memory && !(e->writers = dal__writers_get(u->database)))
         return dal__error_nomem(err);
@@ -126,10 +130,12 @@ int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engin
     if (!(rc = dal__credentials_check(&e->url, opts, err)) &&
         !(rc = dal__resolve_driver(e->dialect, wanted, &e->driver, err)) &&
         !(rc = dal__build_connstr(&e->url, e->driver, false, &e->connstr, err)) &&
-        !(rc = dal__build_connstr(&e->url, e->driver, true, &e->read_connstr, err)))
+        !(rc = dal__build_connstr(&e->url, e->driver, true, &e->read_connstr, err)) &&
+        !(rc = dal__hosts_init(e, err)))
         rc = apply_options(e, opts, err);
     e->url.user = url_user;
     if (rc) {
+        dal__hosts_free(e);
         dal__writers_put(e->writers);
         dal__url_free(&e->url);
         dal__free(e->driver);
@@ -145,6 +151,7 @@ int dal_engine_create(const char *url, const dal_engine_options *opts, dal_engin
 
 void dal__engine_free(dal_engine *e)
 {
+    dal__hosts_free(e);
     dal__writers_put(e->writers);
     dal__fork_untrack(e);
     dal__pool_destroy(&e->pool);
@@ -203,6 +210,23 @@ const char *dal_engine_host(const dal_engine *e, size_t i, int *port)
     int given = u->nhosts ? u->hosts[i].port : u->port;
     if (port) *port = given ? given : e->dialect->default_port;
     return host;
+}
+
+const char *dal_engine_host_skipped(const dal_engine *e, size_t i, double *seconds)
+{
+    const char *why = NULL;
+    double left = e ? dal__hosts_down_for(e, i, &why) : 0;
+    if (seconds) *seconds = left;
+    return why;
+}
+
+int dal_engine_check_hosts(dal_engine *e, size_t *serving, dal_error *err)
+{
+    size_t n = 0;
+    if (!e) return dal__error_set(err, DAL_EMISUSE, "dal_engine_check_hosts: engine is NULL");
+    int rc = dal__hosts_check(e, &n, err);
+    if (serving) *serving = n;
+    return rc;
 }
 
 void dal__engine_target(const dal_engine *e, char *buf, size_t n)

@@ -144,6 +144,11 @@ struct dal__conn {
     size_t nkinds;
     unsigned generation;   /* dal__forks when it connected (fork.c) */
     int isolation_now;     /* its sessions' default dal_isolation now (isolation.c) */
+    int host;              /* the URL host it was opened to by dal (hosts.c), or -1 */
+    unsigned host_epoch;   /* that host's times marked down when it connected */
+    bool on_primary;       /* read routing: the server is not a standby (never stale) */
+    double lag;            /* read routing: seconds its standby lagged when measured */
+    double lag_at;         /* dal__now_precise() of that measurement, 0 for none */
     dal__conn *next_idle;
 };
 
@@ -243,6 +248,10 @@ struct dal_engine {
     atomic_int pools_emptied; /* the engine is freed when it reaches npools */
     int npools;
     dal_engine *next_engine; /* every live engine (fork.c) */
+    struct dal__hosts *hosts; /* the host list dal routes itself (hosts.c), or NULL */
+    double host_recheck;      /* seconds a host marked down is skipped */
+    bool load_balance;        /* PostgreSQL: read-only connections pick hosts at random */
+    double max_staleness;     /* PostgreSQL: seconds a standby may lag for reads, 0: any */
 };
 
 /* fork.c */
@@ -280,9 +289,25 @@ void dal__pool_dispose(dal_engine *e); /* frees e now or when the last session r
  * session that holds it (its query timeout kept). On failure the slot goes
  * back (a disposed engine: DAL_EMISUSE) and may free the engine. */
 int dal__pool_replace(dal__conn *c, dal__conn **fresh, dal_error *err);
+/* The DISCARD event of a connection closed for reason (no lock held). */
+void dal__pool_discarded(dal__pool *p, const char *reason);
 
 /* conn.c */
 int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err);
+/* What one connect tries: a connection string, and the host it names
+ * (index: its place in the URL's host list, -1 for the pool's own string,
+ * which may name them all; epoch: the host's times marked down). */
+typedef struct dal__connect_target {
+    const char *connstr;
+    const char *host;
+    int port;
+    int index;
+    unsigned epoch;
+} dal__connect_target;
+struct dal__credentials;
+int dal__conn_connect(dal__pool *p, const struct dal__credentials *creds,
+                      const dal__connect_target *t, dal__conn **out, dal_error *err);
+void dal__conn_target_name(const dal_engine *e, const dal__connect_target *t, char *buf, size_t n);
 /* Autocommit off (manual) or on; no driver call when already so. */
 int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 void dal__conn_close(dal__conn *c);

@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "hosts.h"
 
 #define STAT_ADD(p, field) atomic_fetch_add_explicit(&(p)->field, 1, memory_order_relaxed)
 
@@ -143,6 +144,8 @@ static const char *not_good(dal__pool *p, dal__conn *c)
     dal_engine *e = p->engine;
     double now = dal__now();
     if (e->pool_recycle > 0 && now - c->created_at > e->pool_recycle) return "too old";
+    const char *outdated = dal__hosts_conn_outdated(c); /* its host was marked down since */
+    if (outdated) return outdated;
     if (e->ping_idle >= 0 && now - c->last_used >= e->ping_idle) {
         STAT_ADD(p, pings);
         return dal__conn_ping(c) ? NULL : "ping failed";
@@ -152,7 +155,7 @@ static const char *not_good(dal__pool *p, dal__conn *c)
 
 /* Outside the lock, while this thread still counts as out (the engine
  * cannot be freed meanwhile). */
-static void discarded(dal__pool *p, const char *reason)
+void dal__pool_discarded(dal__pool *p, const char *reason)
 {
     if (!p->engine->observed) return;
     dal_event ev = {.kind = DAL_EVENT_DISCARD, .read_only = p->read_only, .reason = reason,
@@ -237,7 +240,7 @@ static int checkout(dal__pool *p, dal__conn **out, dal_session **session, double
     if (reason) {
         STAT_ADD(p, discards);
         dal__conn_close(c);
-        discarded(p, reason);
+        dal__pool_discarded(p, reason);
         c = NULL;
     }
     if (!c) {
@@ -304,7 +307,7 @@ void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard)
         dal_event ev = {.kind = DAL_EVENT_CHECKIN, .read_only = p->read_only, .seconds = held,
                         .rows = -1};
         dal__event_emit(e, &ev);
-        if (discard) discarded(p, c->discard_reason ? c->discard_reason : "reset failed");
+        if (discard) dal__pool_discarded(p, c->discard_reason ? c->discard_reason : "reset failed");
     }
     pthread_mutex_lock(&p->lock);
     give_back_session(p, s);
@@ -331,7 +334,7 @@ void dal__pool_checkin(dal__conn *c, dal_session *s, bool discard)
     bool disposed = p->disposed;
     pthread_mutex_unlock(&p->lock);
     if (discard) STAT_ADD(p, discards);
-    if (!discard) discarded(p, disposed ? "disposed" : "overflow");
+    if (!discard) dal__pool_discarded(p, disposed ? "disposed" : "overflow");
     dal__conn_close(c);
     pthread_mutex_lock(&p->lock);
     p->out--;
@@ -383,7 +386,7 @@ int dal__pool_replace(dal__conn *c, dal__conn **fresh, dal_error *err)
     dal__pool *p = c->pool;
     double timeout = c->timeout;
     STAT_ADD(p, discards);
-    discarded(p, c->discard_reason ? c->discard_reason : "dead");
+    dal__pool_discarded(p, c->discard_reason ? c->discard_reason : "dead");
     dal__conn_close(c);
     /* This thread still counts as out: the engine is alive until the slot
      * goes back. */

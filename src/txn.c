@@ -19,6 +19,7 @@
 
 #include "engine_internal.h"
 #include "error_internal.h"
+#include "staleness.h"
 #include "writers.h"
 
 int dal__txn_check(dal_session *s, dal_error *err)
@@ -84,9 +85,14 @@ int dal__txn_before(dal_session *s, bool plain_read, dal_error *err)
                                                                            : dal__writers_enter(s, err);
     }
     if (s->autocommit) return DAL_OK; /* one round trip a statement */
-    if (s->read_only)
+    if (s->read_only) {
+        if (s->engine->max_staleness > 0 && s->conn->pool->read_only) {
+            int rc = dal__staleness_before_read(s, err);
+            if (rc) return rc;
+        }
         return s->engine->pooler == DAL__POOLER_TRANSACTION ? dal__pooler_begin_read_only(s, err)
                                                              : DAL_OK;
+    }
     if (s->engine->lazy_begin) {
         if (plain_read && !s->eager) return DAL_OK;
         int rc = dal__conn_set_manual(s->conn, true, err);

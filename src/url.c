@@ -135,13 +135,14 @@ static size_t host_end(span s)
     return s.n;
 }
 
-/* h1:p1,h2:p2,[::1]:p3: a host list (PostgreSQL), each host its own port. */
+/* h1:p1,h2:p2,[::1]:p3: a host list (PostgreSQL, MariaDB), each host its own port. */
 static int parse_hosts(span s, dal__url *u, dal_error *err)
 {
     size_t first = host_end(s);
     if (first == s.n) return parse_hostport(s, &u->host, &u->port, err);
-    if (u->dialect != &dal__dialect_postgresql)
-        return dal__error_set(err, DAL_EURL, "host lists (h1,h2) are for postgresql URLs");
+    if (u->dialect != &dal__dialect_postgresql && u->dialect != &dal__dialect_mysql)
+        return dal__error_set(err, DAL_EURL,
+                              "host lists (h1,h2) are for postgresql and mysql/mariadb URLs");
     for (size_t at = 0; at <= s.n;) {
         size_t end = at + host_end(sub(s, at, s.n));
         dal__url_host *hosts = dal__realloc(u->hosts, (u->nhosts + 1) * sizeof *hosts);
@@ -242,6 +243,7 @@ static int parse_bool_key(const char *key, const char *v, bool *out, dal_error *
 static const char *const isolation_words[] = {"", "read_committed", "repeatable_read",
                                               "serializable", NULL};
 static const char *const pooler_words[] = {"none", "session", "transaction", NULL};
+static const char *const balance_words[] = {"disable", "random", NULL};
 
 static int parse_word(const char *key, const char *v, const char *const *words, int *out,
                       dal_error *err)
@@ -260,7 +262,16 @@ static int parse_word(const char *key, const char *v, const char *const *words, 
 }
 
 /* The numeric and boolean keys dal owns: one row each, parsed the same way. */
-typedef enum { KEY_INT, KEY_NUMBER, KEY_BOOL, KEY_PING, KEY_ECHO, KEY_ISOLATION, KEY_POOLER } key_kind;
+typedef enum {
+    KEY_INT,
+    KEY_NUMBER,
+    KEY_BOOL,
+    KEY_PING,
+    KEY_ECHO,
+    KEY_ISOLATION,
+    KEY_POOLER,
+    KEY_BALANCE
+} key_kind;
 static const struct owned_key {
     const char *name;
     key_kind kind;
@@ -282,6 +293,10 @@ static const struct owned_key {
     KEY("echo", KEY_ECHO, 0, 2, echo, has_echo),
     KEY("isolation", KEY_ISOLATION, 1, 3, isolation, has_isolation),
     KEY("pooler", KEY_POOLER, 0, 2, pooler, has_pooler),
+    KEY("host_recheck", KEY_NUMBER, 0, 86400, host_recheck, has_host_recheck),
+    KEY("load_balance_hosts", KEY_BALANCE, 0, 1, load_balance, has_load_balance),
+    KEY("max_staleness_ms", KEY_INT, 1, 86400000, max_staleness_ms, has_max_staleness_ms),
+    KEY("causal_reads", KEY_BOOL, 0, 1, causal_reads, has_causal_reads),
 #undef KEY
 };
 
@@ -313,6 +328,7 @@ static int parse_owned(dal__url *u, const struct owned_key *k, const char *v, da
     }
     case KEY_ISOLATION: return parse_word(k->name, v, isolation_words, field, err);
     case KEY_POOLER: return parse_word(k->name, v, pooler_words, field, err);
+    case KEY_BALANCE: return parse_word(k->name, v, balance_words, field, err);
     }
     return DAL_OK;
 }
@@ -465,6 +481,25 @@ static int check_param_keys(const dal__url *u, dal_error *err)
     return DAL_OK;
 }
 
+/* The keys of routing (hosts.c) belong to the backends that have it. */
+static int check_routing_keys(const dal__url *u, dal_error *err)
+{
+    bool pg = u->dialect == &dal__dialect_postgresql, mysql = u->dialect == &dal__dialect_mysql;
+    const char *wrong = NULL;
+    if (u->has_host_recheck && !pg && !mysql) wrong = "host_recheck";
+    if (u->has_load_balance && !pg) wrong = "load_balance_hosts";
+    if (u->has_max_staleness_ms && !pg) wrong = "max_staleness_ms";
+    if (u->has_causal_reads && !mysql) wrong = "causal_reads";
+    if (wrong)
+        return dal__error_set(err, DAL_EURL, "query key %s means nothing for %s URLs", wrong,
+                              u->dialect->name);
+    if (u->pooler == DAL__POOLER_TRANSACTION && (u->has_load_balance || u->has_max_staleness_ms))
+        return dal__error_set(err, DAL_EURL,
+                              "load_balance_hosts and max_staleness_ms cannot work behind "
+                              "pooler=transaction: the pooler chooses the server");
+    return DAL_OK;
+}
+
 int dal__url_parse(const char *text, dal__url *u, dal_error *err)
 {
     memset(u, 0, sizeof *u);
@@ -539,6 +574,7 @@ int dal__url_parse(const char *text, dal__url *u, dal_error *err)
         rc = dal__error_set(err, DAL_EURL, "query key password_file: SQLite has no passwords");
     if (!rc) rc = dal__tls_check_url(u, err);
     if (!rc) rc = dal__pooler_check_url(u, err);
+    if (!rc) rc = check_routing_keys(u, err);
     if (rc) dal__url_free(u);
     return rc;
 }

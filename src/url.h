@@ -31,7 +31,7 @@ typedef struct dal__url {
     char *password;         /* NULL when absent; wiped before it is freed     */
     char *host;             /* host name, IPv6 address without [], or DSN     */
     int port;               /* 0: the dialect's default                       */
-    dal__url_host *hosts;   /* every host of h1:p1,h2:p2 (PostgreSQL), the
+    dal__url_host *hosts;   /* every host of h1:p1,h2:p2 (PostgreSQL, MariaDB), the
                                first also in host and port; NULL for one     */
     size_t nhosts;
     char *database;         /* database name, or SQLite file path             */
@@ -44,7 +44,14 @@ typedef struct dal__url {
     char *driver;
     bool has_pool_size, has_max_overflow, has_pool_timeout, has_pool_recycle, has_ping_idle,
         has_lazy_begin, has_connect_timeout, has_query_timeout, has_read_pool_size,
-        has_read_max_overflow, has_echo, has_isolation, has_pooler;
+        has_read_max_overflow, has_echo, has_isolation, has_pooler, has_host_recheck,
+        has_load_balance, has_max_staleness_ms, has_causal_reads;
+    bool causal_reads; /* MariaDB Galera: wsrep_sync_wait for reads */
+    int load_balance;  /* PostgreSQL: 1 (random) spreads read-only connections */
+    int max_staleness_ms; /* PostgreSQL: how far behind a standby may serve reads */
+    double host_recheck;  /* seconds a host marked down is skipped (hosts.c) */
+    const char *route_attrs; /* set on a copy for one host (hosts.c): the read-only
+                                connection's target_session_attrs */
     bool lazy_begin;
     int pool_size, max_overflow, read_pool_size, read_max_overflow;
     int echo; /* 0, 1 (true), 2 (parameters) */

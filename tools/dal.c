@@ -1,5 +1,6 @@
 /* The `dal` command: look at a database from the shell.
- *   dal explain [URL]             dialect, ODBC driver, masked connection string
+ *   dal explain [--hosts] [URL]   dialect, ODBC driver, masked connection string;
+ *                                 --hosts: connect, and say which hosts of a list are skipped
  *   dal drivers                   installed ODBC drivers and the dialect using each
  *   dal ping [URL]                connect, print the DBMS and the round-trip time
  *   dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table] [--echo]
@@ -18,7 +19,7 @@
 #include "output.h"
 
 static const char usage_text[] =
-    "usage: dal explain [URL]\n"
+    "usage: dal explain [--hosts] [URL]\n"
     "       dal drivers\n"
     "       dal ping [URL]\n"
     "       dal query [URL] SQL [PARAM...] [--format jsonl|json|csv|table] [--echo]\n"
@@ -55,7 +56,25 @@ static double seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int explain(const char *url)
+/* Connects to each host of a list dal routes itself, then says which it
+ * skips and why. */
+static void probe_hosts(dal_engine *e, size_t nhosts)
+{
+    dal_error err = DAL_ERROR_INIT;
+    if (dal_engine_check_hosts(e, NULL, &err)) printf("hosts: %s\n", err.message);
+    for (size_t i = 0; i < nhosts; i++) {
+        int port;
+        double left;
+        const char *host = dal_engine_host(e, i, &port);
+        const char *why = dal_engine_host_skipped(e, i, &left);
+        if (why)
+            printf("host %s:%d: skipped for %.1f s more (%s)\n", host, port, left, why);
+        else
+            printf("host %s:%d: serving\n", host, port);
+    }
+}
+
+static int explain(const char *url, bool probe)
 {
     dal_error err = DAL_ERROR_INIT;
     dal_engine *e;
@@ -76,6 +95,7 @@ static int explain(const char *url)
         const char *host = dal_engine_host(e, i, &port);
         printf("%s%s:%d%s", i ? ", " : "hosts: ", host, port, i + 1 == nhosts ? "\n" : "");
     }
+    if (probe) probe_hosts(e, nhosts);
     dal_engine_dispose(e);
     return 0;
 }
@@ -247,7 +267,7 @@ static int migrate(const char *url, const char *dir, bool status, int64_t target
 int main(int argc, char **argv)
 {
     output_format format = FORMAT_JSONL;
-    bool status = false, echo = false;
+    bool status = false, echo = false, hosts = false;
     int64_t target = DAL_MIGRATE_LATEST;
     char *args[256];
     int n = 0;
@@ -270,6 +290,10 @@ int main(int argc, char **argv)
             status = true;
             continue;
         }
+        if (!strcmp(argv[i], "--hosts")) {
+            hosts = true;
+            continue;
+        }
         if (!strcmp(argv[i], "--to")) {
             char *end;
             long long v = i + 1 < argc ? strtoll(argv[++i], &end, 10) : -1;
@@ -289,7 +313,7 @@ int main(int argc, char **argv)
     bool has_url = n > 1 && strstr(args[1], "://") != NULL;
     const char *url = has_url ? args[1] : default_url();
     int first = has_url ? 2 : 1;
-    if (!strcmp(cmd, "explain") && n == first) return explain(url);
+    if (!strcmp(cmd, "explain") && n == first) return explain(url, hosts);
     if (!strcmp(cmd, "drivers") && n == 1) return drivers();
     if (!strcmp(cmd, "ping") && n == first) return ping(url);
     if (!strcmp(cmd, "query") && n > first)

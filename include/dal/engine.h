@@ -161,8 +161,7 @@ DAL_EXPORT const char *dal_engine_driver(const dal_engine *engine);
 DAL_EXPORT int dal_engine_connection_string(const dal_engine *engine, char *buf, size_t size,
                                             unsigned flags);
 
-/** The number of servers the URL names: 1 for one host, n for a PostgreSQL
- * host list, 0 for SQLite, a DSN and a raw connection string.
+/** The number of servers the URL names: 1 for one host, n for a host list, 0 for SQLite, a DSN and a raw connection string.
  * Thread safety: any thread. */
 DAL_EXPORT size_t dal_engine_host_count(const dal_engine *engine);
 
@@ -172,6 +171,25 @@ DAL_EXPORT size_t dal_engine_host_count(const dal_engine *engine);
  * dialect has none). NULL when i >= dal_engine_host_count(engine).
  * Thread safety: any thread. */
 DAL_EXPORT const char *dal_engine_host(const dal_engine *engine, size_t i, int *port);
+
+/** Why server i of a host list that dal routes itself (MariaDB host
+ * lists; PostgreSQL read-only connections with load_balance_hosts or
+ * max_staleness_ms) is skipped now: "host down" (a connect failed or a
+ * call stopped answering), "not ready" (a Galera node outside the primary
+ * component, joining, or answering 1047), "stale" (a standby beyond
+ * max_staleness_ms); NULL when it is not skipped or the URL is not routed
+ * by dal. *seconds (may be NULL) gets how long it stays skipped
+ * (host_recheck after the mark). Thread safety: any thread. */
+DAL_EXPORT const char *dal_engine_host_skipped(const dal_engine *engine, size_t i,
+                                               double *seconds);
+
+/** Connects once to every server of a host list that dal routes itself,
+ * now, and closes those connections: afterwards dal_engine_host_skipped
+ * tells which serve (for a health check, or `dal explain --hosts`).
+ * *serving (may be NULL) gets how many do; 0 for a URL dal does not route.
+ * Returns DAL_OK, or DAL_ECONNECT when credentials cannot be had,
+ * DAL_EMISUSE for NULL. Thread safety: any thread; it takes no pool slot. */
+DAL_EXPORT int dal_engine_check_hosts(dal_engine *engine, size_t *serving, dal_error *err);
 
 /** Called by dal_odbc_drivers for each installed driver: its name in
  * odbcinst.ini, the dialect dal uses for it (NULL when dal has none: reach
