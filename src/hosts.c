@@ -30,11 +30,11 @@ enum { USE_NORMAL, USE_READ_STANDBY, USE_READ_ANY, USES };
 typedef struct host_state {
     const char *host;
     int port;
-    char *connstr[USES]; /* unmasked; wiped when freed */
-    double down_until;   /* dal__now_precise() until which it is skipped, 0: never marked */
-    const char *why;     /* why it was marked down */
+    char *connstr[USES];  /* unmasked; wiped when freed */
+    double down_until;    /* dal__now_precise() until which it is skipped, 0: never marked */
+    const char *why;      /* why it was marked down */
     double primary_until; /* PostgreSQL: it refused to be a standby, until then */
-    atomic_uint epoch;   /* times marked down */
+    atomic_uint epoch;    /* times marked down */
 } host_state;
 
 typedef struct dal__hosts {
@@ -210,13 +210,16 @@ static int accept_conn(dal__pool *p, dal__conn *c, dal_error *err)
 
 /* One connect to host i for this use; *primary: it refused to be a
  * standby (it may serve in a later pass). */
-static int try_host(dal__pool *p, const dal__credentials *creds, size_t i, int use,
-                    dal__conn **out, bool *primary, dal_error *err)
+static int try_host(dal__pool *p, const dal__credentials *creds, size_t i, int use, dal__conn **out,
+                    bool *primary, dal_error *err)
 {
     dal_engine *e = p->engine;
     host_state *h = &e->hosts->h[i];
-    dal__connect_target t = {.connstr = h->connstr[use], .host = h->host, .port = h->port,
-                             .index = (int)i, .epoch = atomic_load(&h->epoch)};
+    dal__connect_target t = {.connstr = h->connstr[use],
+                             .host = h->host,
+                             .port = h->port,
+                             .index = (int)i,
+                             .epoch = atomic_load(&h->epoch)};
     dal__conn *c = NULL;
     int rc = dal__conn_connect(p, creds, &t, &c, err);
     if (rc) {
