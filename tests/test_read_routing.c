@@ -1,0 +1,296 @@
+/* Read scale-out on a real primary and two asynchronous standbys
+ * (tests/ha/read_routing_test.sh starts scripts/pg-cluster start-async):
+ * load_balance_hosts=random spreads read-only connections over the
+ * standbys, a standby that does not answer costs one connect_timeout per
+ * host_recheck (not one per checkout), and max_staleness_ms keeps reads
+ * off a standby whose replay is paused: no read returns data older than
+ * the bound. One test at a time (-j1): they change the cluster. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backends.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    cr_assert(v && *v, "%s is not set: run tests/ha/read_routing_test.sh", name);
+    return v;
+}
+
+static int port_of(const char *url) /* the last :port before the database */
+{
+    const char *p = strrchr(url, '/');
+    while (p > url && p[-1] != ':')
+        p--;
+    return atoi(p);
+}
+
+static void cluster_script(const char *args)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s %s", env("DAL_TEST_CLUSTER_SCRIPT"), args);
+    cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+}
+
+static dal_engine *engine(const char *base, const char *query)
+{
+    char url[1024];
+    snprintf(url, sizeof url, "%s%s", base, query);
+    return dal_test_engine_at(url);
+}
+
+static int server_port(dal_session *s)
+{
+    return (int)dal_test_scalar(s, "SELECT inet_server_port()");
+}
+
+Test(read_routing, random_load_balancing_spreads_reads_evenly_over_the_standbys, .timeout = 300)
+{
+    int primary = port_of(env("DAL_TEST_PRIMARY_URL"));
+    int standby[2] = {port_of(env("DAL_TEST_STANDBY_URL")), port_of(env("DAL_TEST_STANDBY2_URL"))};
+    dal_engine *e = engine(env("DAL_TEST_CLUSTER_URL"),
+                           "?load_balance_hosts=random&pool_recycle=0.001&read_pool_size=1");
+    dal_error err = DAL_ERROR_INIT;
+    enum { CHECKOUTS = 3000 };
+    int on[2] = {0}, on_primary = 0;
+    for (int i = 0; i < CHECKOUTS; i++) { /* pool_recycle: a new connection each */
+        dal_session *s;
+        usleep(1500);
+        DAL_OK_OR_FAIL(dal_session_open_read_only(e, &s, &err), err);
+        int port = server_port(s);
+        on[0] += port == standby[0];
+        on[1] += port == standby[1];
+        on_primary += port == primary;
+        dal_session_close(s);
+    }
+    printf("read routing spread: %d read-only checkouts with new connections: %d and %d on the "
+           "standbys, %d on the primary\n",
+           CHECKOUTS, on[0], on[1], on_primary);
+    cr_expect_eq(on_primary, 0);
+    for (int i = 0; i < 2; i++)
+        cr_expect(on[i] >= 1350 && on[i] <= 1650, "standby %d: %d of %d (1,500 +- 10%%)", i + 1,
+                  on[i], CHECKOUTS);
+    dal_engine_dispose(e);
+}
+
+/* A third "standby" that accepts and never answers: every connect to it
+ * would cost connect_timeout. With host_recheck=3 it costs that once per
+ * 3 s, whatever the number of checkouts. */
+Test(read_routing, a_host_that_does_not_answer_costs_one_connect_timeout_per_recheck,
+     .timeout = 120)
+{
+    int silent_port;
+    int fd = dal_test_silent_listener(&silent_port);
+    char url[1024];
+    const char *cluster = env("DAL_TEST_CLUSTER_URL");
+    const char *db = strrchr(cluster, '/');
+    snprintf(url, sizeof url,
+             "%.*s,127.0.0.1:%d%s?load_balance_hosts=random&pool_recycle=0.001&"
+             "read_pool_size=1&connect_timeout=2&host_recheck=3",
+             (int)(db - cluster), cluster, silent_port, db);
+    dal_engine *e = dal_test_engine_at(url);
+    dal_error err = DAL_ERROR_INIT;
+    int slow = 0, checkouts = 0, failures = 0;
+    double started = now(), slowest = 0;
+    while (now() - started < 10) {
+        dal_session *s;
+        double t = now();
+        if (dal_session_open_read_only(e, &s, &err) == DAL_OK) {
+            server_port(s);
+            dal_session_close(s);
+        } else {
+            failures++;
+        }
+        double took = now() - t;
+        slow += took >= 1.5;
+        if (took > slowest) slowest = took;
+        checkouts++;
+        usleep(5000);
+    }
+    double elapsed = now() - started;
+    printf("read routing dead host: %d checkouts in %.1f s, %d waited for the silent host "
+           "(slowest %.2f s), %d failed\n",
+           checkouts, elapsed, slow, slowest, failures);
+    cr_expect_eq(failures, 0);
+    /* One a recheck interval (3 s + the 2 s the connect itself takes). */
+    cr_expect_leq(slow, (int)(elapsed / 5.0) + 2, "%d of %d checkouts waited", slow, checkouts);
+    cr_expect_geq(slow, 1, "the silent host was never tried: the test proves nothing");
+    dal_engine_dispose(e);
+    close(fd);
+}
+
+/* ---- staleness ---- */
+
+enum { MAX_VALUES = 4000 };
+
+typedef struct counter_load {
+    dal_engine *writer_engine, *reader_engine;
+    atomic_bool stop;
+    double acked_at[MAX_VALUES]; /* when the commit of value i returned */
+    atomic_int written;          /* values acknowledged so far */
+    atomic_int reads, violations, on_paused, on_paused_after;
+    int paused_port;
+    atomic_bool resumed;
+    double worst; /* seconds by which the oldest read missed the bound */
+    pthread_mutex_t lock;
+} counter_load;
+
+static void *counter_writer(void *arg)
+{
+    counter_load *l = arg;
+    dal_session *s = dal_test_session(l->writer_engine);
+    dal_error err = DAL_ERROR_INIT;
+    for (int i = 1; i < MAX_VALUES && !atomic_load(&l->stop); i++) {
+        dal_value v[1] = {dal_int64(i)};
+        DAL_OK_OR_FAIL(
+            dal_session_exec(s, "UPDATE rr_counter SET n = ? WHERE id = 1", v, 1, NULL, &err), err);
+        DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+        l->acked_at[i] = now();
+        atomic_store(&l->written, i);
+        usleep(10 * 1000);
+    }
+    dal_session_close(s);
+    return NULL;
+}
+
+static void *counter_reader(void *arg)
+{
+    counter_load *l = arg;
+    const double bound = 0.5;
+    while (!atomic_load(&l->stop)) {
+        double started = now();
+        int known = atomic_load(&l->written);
+        dal_session *s;
+        dal_error err = DAL_ERROR_INIT;
+        DAL_OK_OR_FAIL(dal_session_open_read_only(l->reader_engine, &s, &err), err);
+        dal_result *r;
+        DAL_OK_OR_FAIL(dal_session_query(s,
+                                         "SELECT n, inet_server_port() FROM rr_counter WHERE "
+                                         "id = 1",
+                                         NULL, 0, &r, &err),
+                       err);
+        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+        int64_t n = 0, port = 0;
+        dal_result_int64(r, 0, &n, &err);
+        dal_result_int64(r, 1, &port, &err);
+        dal_result_close(r);
+        dal_session_close(s);
+        /* Every value acknowledged more than bound before the read began
+         * must be visible: n is at least the newest of them. */
+        int must = 0;
+        for (int i = known; i >= 1; i--)
+            if (l->acked_at[i] < started - bound) {
+                must = i;
+                break;
+            }
+        atomic_fetch_add(&l->reads, 1);
+        if (port == l->paused_port)
+            atomic_fetch_add(atomic_load(&l->resumed) ? &l->on_paused_after : &l->on_paused, 1);
+        if (n < must) {
+            atomic_fetch_add(&l->violations, 1);
+            pthread_mutex_lock(&l->lock);
+            double missed = started - l->acked_at[n + 1];
+            if (missed > l->worst) l->worst = missed;
+            pthread_mutex_unlock(&l->lock);
+        }
+        usleep(2000);
+    }
+    return NULL;
+}
+
+Test(read_routing, max_staleness_keeps_reads_off_a_standby_whose_replay_is_paused, .timeout = 120)
+{
+    dal_engine *w = dal_test_engine_at(env("DAL_TEST_PRIMARY_URL"));
+    dal_session *s = dal_test_session(w);
+    dal_test_exec(s, "DROP TABLE IF EXISTS rr_counter");
+    dal_test_exec(s, "CREATE TABLE rr_counter (id int PRIMARY KEY, n bigint NOT NULL)");
+    dal_test_exec(s, "INSERT INTO rr_counter VALUES (1, 0)");
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    dal_session_close(s);
+    sleep(1); /* the standbys have the table */
+    static counter_load l;
+    memset(&l, 0, sizeof l);
+    pthread_mutex_init(&l.lock, NULL);
+    l.writer_engine = w;
+    l.reader_engine =
+        engine(env("DAL_TEST_CLUSTER_URL"),
+               "?load_balance_hosts=random&max_staleness_ms=500&host_recheck=1&pool_recycle=0.2&"
+               "read_pool_size=4");
+    l.paused_port = port_of(env("DAL_TEST_STANDBY_URL"));
+    pthread_t writer, readers[3];
+    pthread_create(&writer, NULL, counter_writer, &l);
+    for (int i = 0; i < 3; i++)
+        pthread_create(&readers[i], NULL, counter_reader, &l);
+    sleep(2);
+    int before = atomic_load(&l.on_paused);
+    cluster_script("pause-replay 1");
+    sleep(5);
+    cluster_script("resume-replay 1");
+    atomic_store(&l.resumed, true);
+    sleep(4);
+    atomic_store(&l.stop, true);
+    pthread_join(writer, NULL);
+    for (int i = 0; i < 3; i++)
+        pthread_join(readers[i], NULL);
+    printf("read routing staleness: %d reads, %d values written every 10 ms; %d reads on the "
+           "paused standby before the pause, %d after replay resumed; %d reads older than "
+           "max_staleness_ms=500 (worst by %.3f s)\n",
+           atomic_load(&l.reads), atomic_load(&l.written), before, atomic_load(&l.on_paused_after),
+           atomic_load(&l.violations), l.worst);
+    cr_expect_eq(atomic_load(&l.violations), 0);
+    cr_expect_gt(before, 0, "the paused standby served reads before: the test proves nothing");
+    cr_expect_gt(atomic_load(&l.on_paused_after), 0, "reads resume on it after replay resumes");
+    dal_engine_dispose(l.reader_engine);
+    dal_engine_dispose(w);
+}
+
+/* Without max_staleness_ms the same paused standby keeps serving: the
+ * stale reads the option prevents (measured, not required). */
+Test(read_routing, without_max_staleness_a_paused_standby_serves_old_data, .timeout = 60)
+{
+    dal_engine *w = dal_test_engine_at(env("DAL_TEST_PRIMARY_URL"));
+    dal_session *s = dal_test_session(w);
+    dal_test_exec(s, "DROP TABLE IF EXISTS rr_plain");
+    dal_test_exec(s, "CREATE TABLE rr_plain (id int PRIMARY KEY, n bigint NOT NULL)");
+    dal_test_exec(s, "INSERT INTO rr_plain VALUES (1, 0)");
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    sleep(1);
+    cluster_script("pause-replay 1");
+    dal_test_exec(s, "UPDATE rr_plain SET n = 1 WHERE id = 1");
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    dal_session_close(s);
+    sleep(1);
+    dal_engine *r = dal_test_engine_at(env("DAL_TEST_STANDBY_URL"));
+    dal_session *rs;
+    DAL_OK_OR_FAIL(dal_session_open_read_only(r, &rs, &err), err);
+    int64_t seen = dal_test_scalar(rs, "SELECT n FROM rr_plain WHERE id = 1");
+    dal_session_close(rs);
+    dal_engine_dispose(r);
+    char url[1024];
+    snprintf(url, sizeof url, "%s?max_staleness_ms=500", env("DAL_TEST_STANDBY_URL"));
+    r = dal_test_engine_at(url);
+    int rc = dal_session_open_read_only(r, &rs, &err);
+    cluster_script("resume-replay 1");
+    printf("read routing without max_staleness_ms: the paused standby answered n = %lld (the "
+           "primary has 1); with it, the only host refused: %s\n",
+           (long long)seen, rc ? err.message : "(served)");
+    cr_expect_eq(seen, 0, "replay paused: the standby still has the old value");
+    cr_expect_eq(rc, DAL_ECONNECT, "a lone standby beyond the bound serves nothing");
+    if (!rc) dal_session_close(rs);
+    dal_engine_dispose(r);
+    dal_engine_dispose(w);
+}
