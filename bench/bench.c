@@ -1,7 +1,7 @@
 /* dal beside raw ODBC and libzdb, same run, same database, same connection
  * string. Usage:
  *   bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] [--only sqlite|postgresql|mariadb]
- *         [--latency MS] [--match TEXT] [--pgbouncer URL]
+ *         [--latency MS] [--match TEXT] [--pgbouncer URL] [--standbys URL]
  * The PostgreSQL URL comes from --pg or DAL_BENCH_PG_URL (scripts/bench
  * starts the private server); without one only SQLite runs. --latency says
  * the PostgreSQL URL goes through dal_delay_proxy adding MS of round trip
@@ -39,6 +39,7 @@ static const bench_workload workloads[] = {
     {"request cycle, an empty on_event callback", "ops/s", 200 * K, 5 * K, 0, 1, {dal_request_cycle_observed, dal_request_cycle, NULL}, NULL, false, false, false},
     {"request cycle, lazy_begin", "ops/s", 200 * K, 5 * K, 500, 1, {dal_request_cycle_lazy, raw_round_trip, zdb_checkout_select}, NULL, false, false, false},
     {"request cycle, read-only scope", "ops/s", 200 * K, 5 * K, 500, 1, {dal_request_cycle_read_only, raw_round_trip, zdb_checkout_select}, NULL, false, false, false},
+    {"read-only request cycle on standbys, max_staleness_ms=500 vs without", "ops/s", 0, 5 * K, 0, 1, {dal_request_cycle_read_only_bounded, dal_request_cycle_read_only_balanced, NULL}, NULL, false, false, false},
     {"prepared SELECT ? round trip, one session", "ops/s", 300 * K, 5 * K, 500, 1, {dal_round_trip, raw_round_trip, zdb_round_trip}, NULL, false, false, false},
     {"write request, 1 statement", "ops/s", 20 * K, 5 * K, 500, 1, {dal_write_request_1, raw_write_request_1, zdb_write_request_1}, NULL, false, false, false},
     {"write request, 1 statement, deferred", "ops/s", 20 * K, 5 * K, 500, 1, {dal_write_request_1_deferred, raw_write_request_1, zdb_write_request_1}, NULL, false, false, false},
@@ -55,6 +56,13 @@ static const bench_workload workloads[] = {
     {"growth: fetch 1M rows", "rows/s", M, M, 0, 1, {dal_fetch, raw_fetch, NULL}, bench_fill_rows, true, true, false},
 };
 // clang-format on
+
+/* The workloads that need standbys (--standbys: scripts/bench --standbys
+ * starts a primary and two of them), and that run only there. */
+static bool on_standbys(const char *name)
+{
+    return strstr(name, "on standbys") != NULL;
+}
 
 /* The workloads --pgbouncer runs. */
 static bool behind_a_pooler(const char *name)
@@ -85,7 +93,7 @@ int main(int argc, char **argv)
     if (!pg || !*pg) pg = getenv("DAL_TEST_PG_URL");
     const char *maria = getenv("DAL_BENCH_MARIADB_URL");
     if (!maria || !*maria) maria = getenv("DAL_TEST_MARIADB_URL");
-    const char *only = NULL, *latency = NULL, *match = NULL, *bouncer = NULL;
+    const char *only = NULL, *latency = NULL, *match = NULL, *bouncer = NULL, *standbys = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--smoke"))
             smoke = true;
@@ -103,15 +111,18 @@ int main(int argc, char **argv)
             match = argv[++i];
         else if (!strcmp(argv[i], "--pgbouncer") && i + 1 < argc)
             bouncer = argv[++i];
+        else if (!strcmp(argv[i], "--standbys") && i + 1 < argc)
+            standbys = argv[++i];
         else {
             fprintf(stderr, "usage: bench [--smoke] [--reps N] [--pg URL] [--mariadb URL] "
                             "[--only sqlite|postgresql|mariadb] [--latency MS] [--match TEXT] "
-                            "[--pgbouncer URL]\n");
+                            "[--pgbouncer URL] [--standbys URL]\n");
             return 2;
         }
     }
     if (smoke) reps = 1;
-    if (latency || bouncer) only = "postgresql";
+    if (latency || bouncer || standbys) only = "postgresql";
+    if (standbys) pg = standbys;
     if (reps < 1 || reps > 31) reps = 5;
 
     char dir[] = "/tmp/dal-bench-XXXXXX";
@@ -140,7 +151,8 @@ int main(int argc, char **argv)
         pg = NULL;
     }
     if (pg && *pg && (!only || !strcmp(only, "postgresql"))) {
-        init_target(&targets[ntargets], "postgresql", pg, pg);
+        init_target(&targets[ntargets], standbys ? "postgresql, primary + 2 standbys" : "postgresql",
+                    pg, pg);
         if (latency) {
             static char lan_name[64];
             snprintf(lan_name, sizeof lan_name, "postgresql, +%s ms round trip", latency);
@@ -177,7 +189,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < ntargets; k++)
         for (size_t w = 0; w < sizeof workloads / sizeof workloads[0]; w++)
             if ((!match || strstr(workloads[w].name, match)) &&
-                (!bouncer || behind_a_pooler(workloads[w].name)))
+                (!bouncer || behind_a_pooler(workloads[w].name)) &&
+                !standbys == !on_standbys(workloads[w].name))
                 bench_run(&workloads[w], &targets[k], reps, smoke);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

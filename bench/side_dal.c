@@ -188,12 +188,13 @@ static void ignore_event(const dal_event *ev, void *ctx)
     (void)ctx;
 }
 
-static double request_cycle(const bench_target *t, size_t n, bool lazy, bool read_only,
+/* query: "" or URL query keys to add ("?lazy_begin=true"). */
+static double request_cycle(const bench_target *t, size_t n, const char *query, bool read_only,
                             bool observed)
 {
     dal_error err = DAL_ERROR_INIT;
     char url[700];
-    snprintf(url, sizeof url, "%s%s", t->dal_url, lazy ? "?lazy_begin=true" : "");
+    snprintf(url, sizeof url, "%s%s", t->dal_url, query);
     dal_engine_options opts;
     dal_engine_options_init(&opts);
     if (observed) opts.on_event = ignore_event; /* what an empty callback costs */
@@ -216,25 +217,38 @@ static double request_cycle(const bench_target *t, size_t n, bool lazy, bool rea
 double dal_request_cycle(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    return request_cycle(t, n, false, false, false);
+    return request_cycle(t, n, "", false, false);
 }
 
 double dal_request_cycle_observed(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    return request_cycle(t, n, false, false, true);
+    return request_cycle(t, n, "", false, true);
 }
 
 double dal_request_cycle_lazy(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    return request_cycle(t, n, true, false, false);
+    return request_cycle(t, n, "?lazy_begin=true", false, false);
 }
 
 double dal_request_cycle_read_only(const bench_target *t, size_t n, int threads)
 {
     (void)threads;
-    return request_cycle(t, n, false, true, false);
+    return request_cycle(t, n, "", true, false);
+}
+
+double dal_request_cycle_read_only_balanced(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return request_cycle(t, n, "?load_balance_hosts=random", true, false);
+}
+
+/* The same, with the lag check: what max_staleness_ms costs a request. */
+double dal_request_cycle_read_only_bounded(const bench_target *t, size_t n, int threads)
+{
+    (void)threads;
+    return request_cycle(t, n, "?load_balance_hosts=random&max_staleness_ms=500", true, false);
 }
 
 double dal_round_trip(const bench_target *t, size_t n, int threads)

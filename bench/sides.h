@@ -17,6 +17,8 @@ double dal_request_cycle(const bench_target *t, size_t n, int threads);
 double dal_checkout_select_lazy(const bench_target *t, size_t n, int threads);
 double dal_request_cycle_lazy(const bench_target *t, size_t n, int threads);
 double dal_request_cycle_read_only(const bench_target *t, size_t n, int threads);
+double dal_request_cycle_read_only_balanced(const bench_target *t, size_t n, int threads);
+double dal_request_cycle_read_only_bounded(const bench_target *t, size_t n, int threads);
 double dal_request_cycle_observed(const bench_target *t, size_t n, int threads);
 double dal_round_trip(const bench_target *t, size_t n, int threads);
 double dal_bulk_insert(const bench_target *t, size_t n, int threads);

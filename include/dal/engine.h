@@ -52,7 +52,11 @@ typedef struct dal_event {
     const char *reason;   /**< DISCARD: "dead", "timed out", "read-only server",
                              "reset failed", "session state", "too old",
                              "ping failed", "overflow",
-                             "disposed"; CONNECT: NULL, or "socket not
+                             "disposed", "stale" (a standby beyond
+                             max_staleness_ms), "not ready" (a Galera node
+                             that answered 1047 or is not Synced), "host
+                             down" (its host was marked down since it
+                             connected); CONNECT: NULL, or "socket not
                              identified: no call on it can be interrupted"
                              (query_timeout cannot hold on that connection:
                              /proc unreadable, or another socket to the same
