@@ -113,6 +113,11 @@ typedef struct dal__dialect {
     /* One value: how many milliseconds behind its primary a standby's data
      * is, -1 on a primary; for max_staleness_ms (staleness.c). */
     const char *lag_sql;
+    /* After a commit, one text value naming how far the writes reached
+     * (commit_token.c); and one value, 1 when a server has them, for a
+     * token bound as the one parameter. NULL: reads see every commit. */
+    const char *commit_token_sql;
+    const char *caught_up_sql;
     /* One row: the TLS protocol and cipher of this connection, both NULL
      * (or no row) in clear text; NULL: the dialect cannot tell. */
     const char *tls_sql;

@@ -264,6 +264,9 @@ const dal__dialect dal__dialect_postgresql = {
                "pg_last_wal_replay_lsn() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE "
                "status = 'streaming') THEN 0 ELSE coalesce(ceil(1000 * extract(epoch FROM now() - "
                "pg_last_xact_replay_timestamp()))::bigint, 1000000000) END",
+    .commit_token_sql = "SELECT pg_current_wal_lsn()::text",
+    .caught_up_sql = "SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= "
+                     "CAST(? AS pg_lsn) THEN 1 ELSE 0 END",
     .tls_sql = "SELECT CASE WHEN ssl THEN version END, CASE WHEN ssl THEN cipher END FROM "
                "pg_stat_ssl WHERE pid = pg_backend_pid()",
     /* DISCARD ALL without DEALLOCATE ALL, which would drop the driver's

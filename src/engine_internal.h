@@ -390,6 +390,10 @@ int dal__session_fail(dal_session *s, const char *sql, const dal_error *local, d
 /* session.c: rolls back and returns the session, scoped or not (the scope
  * ends it with this; NULL or a session already returned: no-op). */
 void dal__session_release(dal_session *s);
+/* A read-only session from pool (the read pool, or the normal pool's
+ * connection lent in read-only mode). */
+int dal__session_open_read_only_in(dal_engine *e, dal__pool *pool, dal_session **out,
+                                   dal_error *err);
 
 /* result.c */
 int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err);

@@ -294,3 +294,67 @@ Test(read_routing, without_max_staleness_a_paused_standby_serves_old_data, .time
     dal_engine_dispose(r);
     dal_engine_dispose(w);
 }
+
+/* Read your own writes across sessions: a commit's token, and a read-only
+ * session that has it, on asynchronous standbys. */
+Test(read_routing, a_commit_token_makes_a_later_read_only_session_see_the_write, .timeout = 120)
+{
+    dal_engine *e = engine(env("DAL_TEST_CLUSTER_URL"), "?load_balance_hosts=random");
+    dal_session *s = dal_test_session(e);
+    dal_test_exec(s, "DROP TABLE IF EXISTS rr_token");
+    dal_test_exec(s, "CREATE TABLE rr_token (id int PRIMARY KEY)");
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    dal_session_close(s);
+    sleep(1);
+    int missed = 0, on_standby = 0, plain_missed = 0;
+    enum { LOOPS = 1000 };
+    for (int i = 1; i <= LOOPS; i++) {
+        s = dal_test_session(e);
+        dal_value v[1] = {dal_int64(i)};
+        DAL_OK_OR_FAIL(dal_session_exec(s, "INSERT INTO rr_token VALUES (?)", v, 1, NULL, &err),
+                       err);
+        DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+        char token[64];
+        DAL_OK_OR_FAIL(dal_session_commit_token(s, token, sizeof token, &err), err);
+        dal_session_close(s);
+        if (i % 2) { /* every other loop: a plain read-only session, for comparison */
+            DAL_OK_OR_FAIL(dal_session_open_read_only(e, &s, &err), err);
+            char sql[80];
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM rr_token WHERE id = %d", i);
+            plain_missed += dal_test_scalar(s, sql) != 1;
+            dal_session_close(s);
+            continue;
+        }
+        DAL_OK_OR_FAIL(dal_session_open_read_only_after(e, token, &s, &err), err);
+        dal_result *r;
+        DAL_OK_OR_FAIL(dal_session_query(s,
+                                         "SELECT count(*), CASE WHEN pg_is_in_recovery() THEN "
+                                         "1 ELSE 0 END FROM rr_token WHERE id = ?",
+                                         v, 1, &r, &err),
+                       err);
+        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+        int64_t n = 0, standby = 0;
+        dal_result_int64(r, 0, &n, &err);
+        dal_result_int64(r, 1, &standby, &err);
+        dal_result_close(r);
+        missed += n != 1;
+        on_standby += standby == 1;
+        dal_session_close(s);
+    }
+    printf("read routing read-your-writes: %d write-then-read loops with a commit token: %d "
+           "missed the write, %d served by a standby; %d loops without a token: %d missed\n",
+           LOOPS / 2, missed, on_standby, LOOPS / 2, plain_missed);
+    cr_expect_eq(missed, 0);
+    char token[64];
+    dal_session *none;
+    cr_expect_eq(dal_session_open_read_only_after(e, "0/1; DROP TABLE rr_token", &none, &err),
+                 DAL_EMISUSE, "a token that is not one is refused, never sent");
+    cr_expect_null(none);
+    s = dal_test_session(e);
+    dal_test_exec(s, "SELECT 1");
+    cr_expect_eq(dal_session_commit_token(s, token, sizeof token, &err), DAL_EMISUSE,
+                 "inside a transaction there is no commit to name");
+    dal_session_close(s);
+    dal_engine_dispose(e);
+}

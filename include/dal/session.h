@@ -157,6 +157,28 @@ DAL_EXPORT int dal_session_open(dal_engine *engine, dal_session **out, dal_error
  * Errors: as dal_session_open. */
 DAL_EXPORT int dal_session_open_read_only(dal_engine *engine, dal_session **out, dal_error *err);
 
+/** Read your own writes through standbys. Call after dal_session_commit in
+ * a normal session: writes into buf (size bytes; 64 always suffice) a
+ * token naming how far the primary's WAL had reached (PostgreSQL:
+ * pg_current_wal_lsn(), one round trip). Pass it to
+ * dal_session_open_read_only_after, in this process or another. On a
+ * backend whose reads always see the last commit (SQLite, one MariaDB
+ * server) the token is "" and costs nothing.
+ * Errors: DAL_EMISUSE (NULL, a read-only session, a transaction still open,
+ * a MariaDB host list: use causal_reads=true there), DAL_ERANGE (buf too
+ * small), or the query's error. */
+DAL_EXPORT int dal_session_commit_token(dal_session *session, char *buf, size_t size,
+                                        dal_error *err);
+
+/** As dal_session_open_read_only, served by a server that has the writes
+ * token names: a standby that has replayed that far (asked once, one round
+ * trip), otherwise the primary (its connection from the normal pool, lent
+ * in read-only mode). "" opens a plain read-only session.
+ * Errors: as dal_session_open_read_only; DAL_EMISUSE for a token that is
+ * not one (never sent to the server). */
+DAL_EXPORT int dal_session_open_read_only_after(dal_engine *engine, const char *token,
+                                                dal_session **out, dal_error *err);
+
 /** Rolls back anything uncommitted, closes the session's statements and
  * results, and returns the connection to the pool (or closes it when it is
  * broken, too old or overflow). NULL, a session already closed, or a
