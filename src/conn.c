@@ -266,13 +266,13 @@ int dal__conn_connect(dal__pool *p, const dal__credentials *creds, const dal__co
 
 static int open_connection(dal__pool *p, dal__conn **out, dal_error *err)
 {
+    /* A host list dal routes itself asks for credentials host by host. */
+    if (dal__hosts_routed(p->engine, p->read_only)) return dal__hosts_connect(p, out, err);
     dal__credentials creds;
-    int rc = dal__credentials_fetch(p->engine, &creds, err);
+    int rc = dal__credentials_fetch(p->engine, NULL, 0, &creds, err);
     dal__connect_target whole;
     whole_target(p, &whole);
-    if (!rc)
-        rc = dal__hosts_routed(p->engine, p->read_only) ? dal__hosts_connect(p, &creds, out, err)
-                                                        : dal__conn_connect(p, &creds, &whole, out, err);
+    if (!rc) rc = dal__conn_connect(p, &creds, &whole, out, err);
     dal__credentials_wipe(&creds);
     return rc;
 }

@@ -70,11 +70,14 @@ static int read_password_file(const char *path, char *buf, size_t size, dal_erro
     return DAL_OK;
 }
 
-static int ask_callback(const dal_engine *e, dal__credentials *c, dal_error *err)
+static int ask_callback(const dal_engine *e, const char *host, int port, dal__credentials *c,
+                        dal_error *err)
 {
     const dal__url *u = &e->url;
-    const char *host = u->nhosts ? u->hosts[0].host : u->host;
-    int port = u->nhosts ? u->hosts[0].port : u->port;
+    if (!host) {
+        host = u->nhosts ? u->hosts[0].host : u->host;
+        port = u->nhosts ? u->hosts[0].port : u->port;
+    }
     if (!port) port = e->dialect->default_port;
     if (u->user && strlen(u->user) < sizeof c->user) strcpy(c->user, u->user);
     dal_error mine = DAL_ERROR_INIT;
@@ -92,12 +95,13 @@ static int ask_callback(const dal_engine *e, dal__credentials *c, dal_error *err
     return DAL_OK;
 }
 
-int dal__credentials_fetch(const dal_engine *e, dal__credentials *c, dal_error *err)
+int dal__credentials_fetch(const dal_engine *e, const char *host, int port, dal__credentials *c,
+                           dal_error *err)
 {
     memset(c, 0, sizeof *c);
     int rc = DAL_OK;
     if (e->credentials)
-        rc = ask_callback(e, c, err);
+        rc = ask_callback(e, host, port, c, err);
     else if (e->url.password_file)
         rc = read_password_file(e->url.password_file, c->password, sizeof c->password, err);
     else

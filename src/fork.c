@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "driver_lock.h"
+#include "hosts.h"
 #include "engine_internal.h"
 #include "writers.h"
 #include "error_internal.h"
@@ -73,16 +74,25 @@ static void empty_pool(dal__pool *p)
     pthread_mutex_init(&p->lock, NULL); /* made anew: parent threads may have queued on it */
 }
 
+/* The host lists' state (hosts.c) is locked like the pools. */
+static void each_engine_hosts(void (*fn)(dal_engine *e))
+{
+    for (dal_engine *e = engines; e; e = e->next_engine)
+        fn(e);
+}
+
 static void prepare(void)
 {
     pthread_mutex_lock(&engines_lock);
     dal__driver_fork_prepare();
     dal__odbc_fork_prepare();
     each_pool(lock_pool);
+    each_engine_hosts(dal__hosts_fork_prepare);
 }
 
 static void parent(void)
 {
+    each_engine_hosts(dal__hosts_fork_parent);
     each_pool(unlock_pool);
     dal__odbc_fork_parent();
     dal__driver_fork_parent();
@@ -93,6 +103,7 @@ static void child(void)
 {
     atomic_fetch_add(&dal__forks, 1); /* every connection from before is inherited */
     each_pool(empty_pool);
+    each_engine_hosts(dal__hosts_fork_child);
     dal__odbc_fork_child();
     dal__driver_fork_child();
     dal__scope_fork_child();

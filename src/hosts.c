@@ -109,6 +109,21 @@ void dal__hosts_free(dal_engine *e)
     e->hosts = NULL;
 }
 
+void dal__hosts_fork_prepare(dal_engine *e)
+{
+    if (e->hosts) pthread_mutex_lock(&e->hosts->lock);
+}
+
+void dal__hosts_fork_parent(dal_engine *e)
+{
+    if (e->hosts) pthread_mutex_unlock(&e->hosts->lock);
+}
+
+void dal__hosts_fork_child(dal_engine *e)
+{
+    if (e->hosts) pthread_mutex_init(&e->hosts->lock, NULL);
+}
+
 void dal__hosts_mark_down(dal_engine *e, int host, const char *why)
 {
     dal__hosts *hs = e->hosts;
@@ -210,8 +225,7 @@ static int accept_conn(dal__pool *p, dal__conn *c, dal_error *err)
 
 /* One connect to host i for this use; *primary: it refused to be a
  * standby (it may serve in a later pass). */
-static int try_host(dal__pool *p, const dal__credentials *creds, size_t i, int use, dal__conn **out,
-                    bool *primary, dal_error *err)
+static int try_host(dal__pool *p, size_t i, int use, dal__conn **out, bool *primary, dal_error *err)
 {
     dal_engine *e = p->engine;
     host_state *h = &e->hosts->h[i];
@@ -221,7 +235,11 @@ static int try_host(dal__pool *p, const dal__credentials *creds, size_t i, int u
                              .index = (int)i,
                              .epoch = atomic_load(&h->epoch)};
     dal__conn *c = NULL;
-    int rc = dal__conn_connect(p, creds, &t, &c, err);
+    dal__credentials creds;
+    int rc = dal__credentials_fetch(e, h->host, h->port, &creds, err);
+    if (rc) return rc; /* the source of secrets failed, not the host */
+    rc = dal__conn_connect(p, &creds, &t, &c, err);
+    dal__credentials_wipe(&creds);
     if (rc) {
         /* libpq's refusal of a primary for target_session_attrs=standby */
         *primary = use == USE_READ_STANDBY && strstr(err->message, "not in hot standby mode");
@@ -247,11 +265,10 @@ static int try_host(dal__pool *p, const dal__credentials *creds, size_t i, int u
     return DAL_OK;
 }
 
-int dal__hosts_connect(dal__pool *p, const void *credentials, dal__conn **out, dal_error *err)
+int dal__hosts_connect(dal__pool *p, dal__conn **out, dal_error *err)
 {
     dal_engine *e = p->engine;
     dal__hosts *hs = e->hosts;
-    const dal__credentials *creds = credentials;
     size_t *order = dal__calloc(hs->n, sizeof *order);
     bool *tried = dal__calloc(hs->n, sizeof *tried);
     if (!order || !tried) {
@@ -270,7 +287,7 @@ int dal__hosts_connect(dal__pool *p, const void *credentials, dal__conn **out, d
             if (in_pass(hs, i, pass, tried) == SKIP) continue;
             dal__error_empty(&last);
             bool primary = false;
-            rc = try_host(p, creds, i, use, out, &primary, &last);
+            rc = try_host(p, i, use, out, &primary, &last);
             tried[i] = !primary; /* a primary refused as a standby serves in pass 2 */
             if (rc == DAL_ENOMEM) break;
         }
@@ -289,18 +306,17 @@ int dal__hosts_check(dal_engine *e, size_t *serving, dal_error *err)
     if (!hs) return DAL_OK;
     dal__pool *p = e->dialect == &dal__dialect_mysql ? &e->pool : e->reads;
     int use = e->dialect == &dal__dialect_mysql ? USE_NORMAL : USE_READ_ANY;
-    dal__credentials creds;
-    int rc = dal__credentials_fetch(e, &creds, err);
-    if (rc) return rc;
-    for (size_t i = 0; i < hs->n; i++) {
+    dal__credentials creds; /* without them no host could be asked */
+    int rc = dal__credentials_fetch(e, NULL, 0, &creds, err);
+    dal__credentials_wipe(&creds);
+    for (size_t i = 0; !rc && i < hs->n; i++) {
         dal__conn *c = NULL;
         bool primary = false;
-        dal_error ignored = DAL_ERROR_INIT;
-        if (try_host(p, &creds, i, use, &c, &primary, &ignored) == DAL_OK) {
+        dal_error ignored = DAL_ERROR_INIT; /* what dal_engine_host_skipped tells */
+        if (try_host(p, i, use, &c, &primary, &ignored) == DAL_OK) {
             ++*serving;
             dal__conn_close(c);
         }
     }
-    dal__credentials_wipe(&creds);
-    return DAL_OK;
+    return rc;
 }

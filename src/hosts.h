@@ -23,9 +23,9 @@ void dal__hosts_free(struct dal_engine *e);
  * connections with load_balance_hosts=random or max_staleness_ms. */
 bool dal__hosts_routed(const struct dal_engine *e, bool read_only);
 
-/* Opens a connection of p host by host (p's pool is routed). */
-int dal__hosts_connect(struct dal__pool *p, const void *creds, struct dal__conn **out,
-                       dal_error *err);
+/* Opens a connection of p host by host (p's pool is routed), with each
+ * host's credentials. */
+int dal__hosts_connect(struct dal__pool *p, struct dal__conn **out, dal_error *err);
 
 /* The host stops being tried for host_recheck seconds; connections
  * opened to it before are discarded at their next checkout. why is a
@@ -42,5 +42,11 @@ double dal__hosts_down_for(const struct dal_engine *e, size_t i, const char **wh
 /* Connects to every host once now (marking and clearing marks as a
  * checkout's connect does) and counts those that serve. */
 int dal__hosts_check(struct dal_engine *e, size_t *serving, dal_error *err);
+
+/* fork(): the state's lock taken before, released after in the parent,
+ * made anew in the child (fork.c). */
+void dal__hosts_fork_prepare(struct dal_engine *e);
+void dal__hosts_fork_parent(struct dal_engine *e);
+void dal__hosts_fork_child(struct dal_engine *e);
 
 #endif

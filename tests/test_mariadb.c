@@ -303,8 +303,8 @@ Test(mariadb, a_commit_that_succeeded_is_reported_as_success_when_the_connection
     int rc = dal_session_commit(s, &err);
     pthread_join(proxy, NULL);
     cr_assert(cc.cut, "the proxy cut the connection after the COMMIT");
-    cr_expect_eq(rc, DAL_OK, "the commit succeeded, and was reported as %s: %s",
-                 dal_code_name(rc), err.message);
+    cr_expect_eq(rc, DAL_OK, "the commit succeeded, and was reported as %s: %s", dal_code_name(rc),
+                 err.message);
     dal_session_close(s);
     dal_pool_stats st;
     dal_engine_pool_stats(e, &st);
@@ -316,4 +316,90 @@ Test(mariadb, a_commit_that_succeeded_is_reported_as_success_when_the_connection
     cr_expect_eq(dal_test_scalar(d, "SELECT COUNT(*) FROM cut_t"), 1, "the row was committed");
     dal_session_close(d);
     dal_engine_dispose(direct);
+}
+
+/* ---- host lists dal tries itself (Connector/ODBC 3.1.15 has none) ---- */
+
+typedef struct asked {
+    int ports[16];
+    int n;
+} asked;
+
+static int record_host(void *ctx, const char *host, int port, char *user, size_t user_size,
+                       char *password, size_t password_size, dal_error *err)
+{
+    (void)host;
+    (void)user;
+    (void)user_size;
+    (void)err;
+    asked *a = ctx;
+    if (a->n < 16) a->ports[a->n++] = port;
+    snprintf(password, password_size, "%s", "dal_test_pw");
+    return 0;
+}
+
+Test(mariadb, a_host_list_skips_a_dead_host_and_asks_credentials_per_host)
+{
+    int dead;
+    int fd = dal_test_silent_listener(&dead); /* then closed: nothing listens there */
+    close(fd);
+    const char *base = dal_test_url("mariadb", "");
+    const char *at = strrchr(base, '@'), *slash = strchr(at, '/');
+    char url[1024];
+    /* mariadb://dal@127.0.0.1:DEAD,HOST:PORT/db: no password in the URL */
+    snprintf(url, sizeof url, "mariadb://dal@127.0.0.1:%d,%.*s%s?connect_timeout=2&host_recheck=30",
+             dead, (int)(slash - at - 1), at + 1, slash);
+    asked a = {0};
+    dal_engine_options o;
+    dal_engine_options_init(&o);
+    o.credentials = record_host;
+    o.credentials_ctx = &a;
+    dal_engine *e;
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_engine_create(url, &o, &e, &err), err);
+    dal_session *s;
+    DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
+    cr_expect_eq(dal_test_scalar(s, "SELECT 1"), 1);
+    dal_session_close(s);
+    int port = 0;
+    dal_engine_host(e, 1, &port);
+    cr_assert_eq(a.n, 2, "asked %d times", a.n);
+    cr_expect_eq(a.ports[0], dead, "the first host's own credentials");
+    cr_expect_eq(a.ports[1], port);
+    double left = 0;
+    cr_expect_str_eq(dal_engine_host_skipped(e, 0, &left), "host down");
+    cr_expect(left > 25 && left <= 30);
+    cr_expect_null(dal_engine_host_skipped(e, 1, NULL));
+    /* The next connects skip it: one ask, for the live host. */
+    dal_session *held[3];
+    for (int i = 0; i < 3; i++)
+        DAL_OK_OR_FAIL(dal_session_open(e, &held[i], &err), err);
+    for (int i = 0; i < 3; i++)
+        dal_session_close(held[i]);
+    cr_expect_eq(a.n, 4, "two more connections, two asks: %d", a.n);
+    cr_expect_eq(a.ports[3], port);
+    size_t serving = 9;
+    DAL_OK_OR_FAIL(dal_engine_check_hosts(e, &serving, &err), err);
+    cr_expect_eq(serving, 1);
+    dal_engine_dispose(e);
+}
+
+Test(mariadb, a_host_list_of_dead_hosts_fails_naming_the_last)
+{
+    int p1, p2;
+    close(dal_test_silent_listener(&p1));
+    close(dal_test_silent_listener(&p2));
+    char url[256];
+    snprintf(url, sizeof url,
+             "mariadb://u:secret_pw@127.0.0.1:%d,127.0.0.1:%d/db?connect_timeout=2", p1, p2);
+    dal_engine *e = dal_test_engine_at(url);
+    dal_error err = DAL_ERROR_INIT;
+    dal_session *s;
+    cr_assert_eq(dal_session_open(e, &s, &err), DAL_ECONNECT);
+    cr_expect(strstr(err.message, "none of the 2 hosts could serve"), "%s", err.message);
+    char port[16];
+    snprintf(port, sizeof port, ":%d", p2);
+    cr_expect(strstr(err.message, port), "names the last host tried: %s", err.message);
+    cr_expect_null(strstr(err.message, "secret_pw"));
+    dal_engine_dispose(e);
 }

@@ -115,7 +115,9 @@ typedef struct dal_engine_options {
     int echo;
     /** Called for every new connection, before it connects, with
      * credentials_ctx: for secrets that expire or rotate (a token valid for
-     * 15 minutes, a vault). host and port are the URL's (its first host).
+     * 15 minutes, a vault). host and port are the URL's (its first host);
+     * for a host list dal tries itself (MariaDB host lists, PostgreSQL
+     * read routing), the host being tried.
      * user arrives holding the URL's user (or ""), password empty; write
      * NUL-terminated values that fit (user_size 256, password_size 4096).
      * Return 0, or nonzero with err set: the connect then fails with
