@@ -15,18 +15,9 @@
 
 #include "backends.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *env(const char *name)
 {
-    const char *v = getenv(name);
-    cr_assert(v && *v, "%s is not set: run tests/galera/galera_test.sh", name);
-    return v;
+    return dal_test_env(name, "tests/galera/galera_test.sh");
 }
 
 /* The cluster's URL (all three nodes) with query appended. */
@@ -263,7 +254,7 @@ static int stale_reads(const char *read_query, int loops, double *seconds)
     dal_session *ws = dal_test_session(w);
     dal_error err = DAL_ERROR_INIT;
     int stale = 0;
-    double started = now();
+    double started = dal_test_now();
     for (int i = 1; i <= loops; i++) {
         dal_value v[1] = {dal_int64(i)};
         DAL_OK_OR_FAIL(
@@ -274,7 +265,7 @@ static int stale_reads(const char *read_query, int loops, double *seconds)
         stale += scalar(rs, "SELECT n FROM g_causal WHERE id = 1") != i;
         dal_session_close(rs);
     }
-    *seconds = now() - started;
+    *seconds = dal_test_now() - started;
     dal_session_close(ws);
     dal_engine_dispose(w);
     dal_engine_dispose(r);
@@ -323,7 +314,7 @@ static void *writer(void *arg)
 {
     worker *w = arg;
     load *l = w->l;
-    double last = now();
+    double last = dal_test_now();
     for (int i = 0; i < MAX_WRITES && !atomic_load(&l->stop); i++) {
         dal_error err = DAL_ERROR_INIT;
         dal_session *s;
@@ -342,7 +333,7 @@ static void *writer(void *arg)
             continue;
         }
         l->acked[w->id][i] = 1;
-        double t = now();
+        double t = dal_test_now();
         if (t - last > l->longest_gap[w->id]) l->longest_gap[w->id] = t - last;
         last = t;
     }

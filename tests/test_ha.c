@@ -20,15 +20,6 @@ static const char *env(const char *name)
     return v;
 }
 
-static int port_of(const char *url) /* the last :port before the database */
-{
-    const char *slash = strrchr(url, '/');
-    const char *p = slash;
-    while (p > url && p[-1] != ':')
-        p--;
-    return atoi(p);
-}
-
 static dal_engine *cluster_engine(const char *query)
 {
     char url[1024];
@@ -48,7 +39,7 @@ static int server_of(dal_session *s, bool *standby)
 
 Test(ha, normal_sessions_reach_the_primary_read_only_ones_the_standby)
 {
-    int primary = port_of(env("DAL_TEST_PRIMARY_URL")), standby = port_of(env("DAL_TEST_STANDBY_URL"));
+    int primary = dal_test_url_port(env("DAL_TEST_PRIMARY_URL")), standby = dal_test_url_port(env("DAL_TEST_STANDBY_URL"));
     dal_engine *e = cluster_engine("");
     dal_error err = DAL_ERROR_INIT;
     dal_session *w, *r;
@@ -90,7 +81,7 @@ Test(ha, read_only_sessions_see_every_commit_at_once)
 
 Test(ha, reads_fall_back_to_the_primary_while_the_standby_is_down)
 {
-    int primary = port_of(env("DAL_TEST_PRIMARY_URL"));
+    int primary = dal_test_url_port(env("DAL_TEST_PRIMARY_URL"));
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s stop-standby", env("DAL_TEST_CLUSTER_SCRIPT"));
     cr_assert_eq(system(cmd), 0);
@@ -132,7 +123,7 @@ static double connect_past(const char *first)
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
     double took = now() - started;
     bool in_recovery = true;
-    cr_expect_eq(server_of(s, &in_recovery), port_of(primary));
+    cr_expect_eq(server_of(s, &in_recovery), dal_test_url_port(primary));
     dal_session_close(s);
     dal_engine_dispose(e);
     return took;

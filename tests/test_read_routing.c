@@ -15,26 +15,9 @@
 
 #include "backends.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *env(const char *name)
 {
-    const char *v = getenv(name);
-    cr_assert(v && *v, "%s is not set: run tests/ha/read_routing_test.sh", name);
-    return v;
-}
-
-static int port_of(const char *url) /* the last :port before the database */
-{
-    const char *p = strrchr(url, '/');
-    while (p > url && p[-1] != ':')
-        p--;
-    return atoi(p);
+    return dal_test_env(name, "tests/ha/read_routing_test.sh");
 }
 
 static void cluster_script(const char *args)
@@ -51,6 +34,19 @@ static dal_engine *engine(const char *base, const char *query)
     return dal_test_engine_at(url);
 }
 
+/* The two integers of the one row sql returns. */
+static void two_values(dal_session *s, const char *sql, const dal_value *v, size_t n, int64_t *a,
+                       int64_t *b)
+{
+    dal_error err = DAL_ERROR_INIT;
+    dal_result *r;
+    DAL_OK_OR_FAIL(dal_session_query(s, sql, v, n, &r, &err), err);
+    cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
+    DAL_OK_OR_FAIL(dal_result_int64(r, 0, a, &err), err);
+    DAL_OK_OR_FAIL(dal_result_int64(r, 1, b, &err), err);
+    dal_result_close(r);
+}
+
 static int server_port(dal_session *s)
 {
     return (int)dal_test_scalar(s, "SELECT inet_server_port()");
@@ -58,8 +54,9 @@ static int server_port(dal_session *s)
 
 Test(read_routing, random_load_balancing_spreads_reads_evenly_over_the_standbys, .timeout = 300)
 {
-    int primary = port_of(env("DAL_TEST_PRIMARY_URL"));
-    int standby[2] = {port_of(env("DAL_TEST_STANDBY_URL")), port_of(env("DAL_TEST_STANDBY2_URL"))};
+    int primary = dal_test_url_port(env("DAL_TEST_PRIMARY_URL"));
+    int standby[2] = {dal_test_url_port(env("DAL_TEST_STANDBY_URL")),
+                      dal_test_url_port(env("DAL_TEST_STANDBY2_URL"))};
     dal_engine *e = engine(env("DAL_TEST_CLUSTER_URL"),
                            "?load_balance_hosts=random&pool_recycle=0.001&read_pool_size=1");
     dal_error err = DAL_ERROR_INIT;
@@ -103,23 +100,23 @@ Test(read_routing, a_host_that_does_not_answer_costs_one_connect_timeout_per_rec
     dal_engine *e = dal_test_engine_at(url);
     dal_error err = DAL_ERROR_INIT;
     int slow = 0, checkouts = 0, failures = 0;
-    double started = now(), slowest = 0;
-    while (now() - started < 10) {
+    double started = dal_test_now(), slowest = 0;
+    while (dal_test_now() - started < 10) {
         dal_session *s;
-        double t = now();
+        double t = dal_test_now();
         if (dal_session_open_read_only(e, &s, &err) == DAL_OK) {
             server_port(s);
             dal_session_close(s);
         } else {
             failures++;
         }
-        double took = now() - t;
+        double took = dal_test_now() - t;
         slow += took >= 1.5;
         if (took > slowest) slowest = took;
         checkouts++;
         usleep(5000);
     }
-    double elapsed = now() - started;
+    double elapsed = dal_test_now() - started;
     printf("read routing dead host: %d checkouts in %.1f s, %d waited for the silent host "
            "(slowest %.2f s), %d failed\n",
            checkouts, elapsed, slow, slowest, failures);
@@ -132,6 +129,24 @@ Test(read_routing, a_host_that_does_not_answer_costs_one_connect_timeout_per_rec
 }
 
 /* ---- staleness ---- */
+
+/* A session on the primary after table (id 1, n 0) was made afresh and
+ * has reached the standbys. */
+static dal_session *fresh_counter(dal_engine *primary, const char *table)
+{
+    dal_session *s = dal_test_session(primary);
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
+    dal_test_exec(s, sql);
+    snprintf(sql, sizeof sql, "CREATE TABLE %s (id int PRIMARY KEY, n bigint NOT NULL)", table);
+    dal_test_exec(s, sql);
+    snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (1, 0)", table);
+    dal_test_exec(s, sql);
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
+    sleep(1); /* the standbys have it */
+    return s;
+}
 
 enum { MAX_VALUES = 4000 };
 
@@ -157,7 +172,7 @@ static void *counter_writer(void *arg)
         DAL_OK_OR_FAIL(
             dal_session_exec(s, "UPDATE rr_counter SET n = ? WHERE id = 1", v, 1, NULL, &err), err);
         DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
-        l->acked_at[i] = now();
+        l->acked_at[i] = dal_test_now();
         atomic_store(&l->written, i);
         usleep(10 * 1000);
     }
@@ -170,22 +185,14 @@ static void *counter_reader(void *arg)
     counter_load *l = arg;
     const double bound = 0.5;
     while (!atomic_load(&l->stop)) {
-        double started = now();
+        double started = dal_test_now();
         int known = atomic_load(&l->written);
         dal_session *s;
         dal_error err = DAL_ERROR_INIT;
         DAL_OK_OR_FAIL(dal_session_open_read_only(l->reader_engine, &s, &err), err);
-        dal_result *r;
-        DAL_OK_OR_FAIL(dal_session_query(s,
-                                         "SELECT n, inet_server_port() FROM rr_counter WHERE "
-                                         "id = 1",
-                                         NULL, 0, &r, &err),
-                       err);
-        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
         int64_t n = 0, port = 0;
-        dal_result_int64(r, 0, &n, &err);
-        dal_result_int64(r, 1, &port, &err);
-        dal_result_close(r);
+        two_values(s, "SELECT n, inet_server_port() FROM rr_counter WHERE id = 1", NULL, 0, &n,
+                   &port);
         dal_session_close(s);
         /* Every value acknowledged more than bound before the read began
          * must be visible: n is at least the newest of them. */
@@ -213,14 +220,7 @@ static void *counter_reader(void *arg)
 Test(read_routing, max_staleness_keeps_reads_off_a_standby_whose_replay_is_paused, .timeout = 120)
 {
     dal_engine *w = dal_test_engine_at(env("DAL_TEST_PRIMARY_URL"));
-    dal_session *s = dal_test_session(w);
-    dal_test_exec(s, "DROP TABLE IF EXISTS rr_counter");
-    dal_test_exec(s, "CREATE TABLE rr_counter (id int PRIMARY KEY, n bigint NOT NULL)");
-    dal_test_exec(s, "INSERT INTO rr_counter VALUES (1, 0)");
-    dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
-    dal_session_close(s);
-    sleep(1); /* the standbys have the table */
+    dal_session_close(fresh_counter(w, "rr_counter"));
     static counter_load l;
     memset(&l, 0, sizeof l);
     pthread_mutex_init(&l.lock, NULL);
@@ -229,7 +229,7 @@ Test(read_routing, max_staleness_keeps_reads_off_a_standby_whose_replay_is_pause
         engine(env("DAL_TEST_CLUSTER_URL"),
                "?load_balance_hosts=random&max_staleness_ms=500&host_recheck=1&pool_recycle=0.2&"
                "read_pool_size=4");
-    l.paused_port = port_of(env("DAL_TEST_STANDBY_URL"));
+    l.paused_port = dal_test_url_port(env("DAL_TEST_STANDBY_URL"));
     pthread_t writer, readers[3];
     pthread_create(&writer, NULL, counter_writer, &l);
     for (int i = 0; i < 3; i++)
@@ -262,13 +262,8 @@ Test(read_routing, max_staleness_keeps_reads_off_a_standby_whose_replay_is_pause
 Test(read_routing, without_max_staleness_a_paused_standby_serves_old_data, .timeout = 60)
 {
     dal_engine *w = dal_test_engine_at(env("DAL_TEST_PRIMARY_URL"));
-    dal_session *s = dal_test_session(w);
-    dal_test_exec(s, "DROP TABLE IF EXISTS rr_plain");
-    dal_test_exec(s, "CREATE TABLE rr_plain (id int PRIMARY KEY, n bigint NOT NULL)");
-    dal_test_exec(s, "INSERT INTO rr_plain VALUES (1, 0)");
+    dal_session *s = fresh_counter(w, "rr_plain");
     dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
-    sleep(1);
     cluster_script("pause-replay 1");
     dal_test_exec(s, "UPDATE rr_plain SET n = 1 WHERE id = 1");
     DAL_OK_OR_FAIL(dal_session_commit(s, &err), err);
@@ -327,17 +322,11 @@ Test(read_routing, a_commit_token_makes_a_later_read_only_session_see_the_write,
             continue;
         }
         DAL_OK_OR_FAIL(dal_session_open_read_only_after(e, token, &s, &err), err);
-        dal_result *r;
-        DAL_OK_OR_FAIL(dal_session_query(s,
-                                         "SELECT count(*), CASE WHEN pg_is_in_recovery() THEN "
-                                         "1 ELSE 0 END FROM rr_token WHERE id = ?",
-                                         v, 1, &r, &err),
-                       err);
-        cr_assert_eq(dal_result_next(r, &err), DAL_ROW);
         int64_t n = 0, standby = 0;
-        dal_result_int64(r, 0, &n, &err);
-        dal_result_int64(r, 1, &standby, &err);
-        dal_result_close(r);
+        two_values(s,
+                   "SELECT count(*), CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END FROM "
+                   "rr_token WHERE id = ?",
+                   v, 1, &n, &standby);
         missed += n != 1;
         on_standby += standby == 1;
         dal_session_close(s);

@@ -5,8 +5,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+double dal_test_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *dal_test_env(const char *name, const char *script)
+{
+    const char *v = getenv(name);
+    cr_assert(v && *v, "%s is not set: run %s", name, script);
+    return v;
+}
+
+int dal_test_url_port(const char *url)
+{
+    const char *p = strrchr(url, '/');
+    while (p > url && p[-1] != ':')
+        p--;
+    return atoi(p);
+}
 
 const char *dal_test_tmpdir(void)
 {

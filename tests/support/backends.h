@@ -16,6 +16,13 @@
 /* A URL for backend "sqlite", "postgresql" or "mariadb"; query is appended
  * ("" for none). */
 const char *dal_test_url(const char *backend, const char *query);
+/* Monotonic seconds. */
+double dal_test_now(void);
+/* The environment variable name, failing the test (naming script, which
+ * sets it) when it is unset or empty. */
+const char *dal_test_env(const char *name, const char *script);
+/* The port of a URL's last host (the last :port before the database). */
+int dal_test_url_port(const char *url);
 /* A fresh temporary directory (removed by nobody: it lives in /tmp). */
 const char *dal_test_tmpdir(void);
 
