@@ -11,6 +11,7 @@
  * round trip), then takes any server; a host that refused to be a standby
  * is remembered as a primary and tried last. Hosts marked down are tried
  * only when every other host failed. */
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -197,8 +198,9 @@ static verdict in_pass(dal__hosts *hs, size_t i, int pass, const bool *tried)
     return TRY;
 }
 
-/* After a connection to one host opened: is it one this pool may use? */
-static int accept_conn(dal__pool *p, dal__conn *c, dal_error *err)
+/* After a connection to one host opened: is it one this pool may use?
+ * When not, *reason says why ("not ready", "stale"). */
+static int accept_conn(dal__pool *p, dal__conn *c, const char **reason, dal_error *err)
 {
     dal_engine *e = p->engine;
     host_state *h = &e->hosts->h[c->host];
@@ -207,7 +209,8 @@ static int accept_conn(dal__pool *p, dal__conn *c, dal_error *err)
         dal_error local = DAL_ERROR_INIT;
         int rc = dal__conn_query_int64(c, e->dialect->ready_sql, &ready, &local);
         if (rc || !ready) {
-            dal__hosts_mark_down(e, c->host, "not ready");
+            *reason = "not ready";
+            dal__hosts_mark_down(e, c->host, *reason);
             return dal__error_set(err, DAL_ECONNECT,
                                   "%s:%d is not ready to serve (a Galera node not Synced, or "
                                   "outside the primary component)%s%s",
@@ -215,7 +218,11 @@ static int accept_conn(dal__pool *p, dal__conn *c, dal_error *err)
         }
     }
     if (p->read_only && e->max_staleness > 0 && !dal__staleness_fresh(c)) {
-        dal__hosts_mark_down(e, c->host, "stale");
+        *reason = isinf(c->lag) ? "host down" : "stale";
+        dal__hosts_mark_down(e, c->host, *reason);
+        if (isinf(c->lag))
+            return dal__error_set(err, DAL_ECONNECT, "%s:%d could not be asked its replication lag",
+                                  h->host, h->port);
         return dal__error_set(err, DAL_ECONNECT,
                               "%s:%d lags %.0f ms behind its primary, beyond max_staleness_ms=%.0f",
                               h->host, h->port, c->lag * 1000, e->max_staleness * 1000);
@@ -252,9 +259,10 @@ static int try_host(dal__pool *p, size_t i, int use, dal__conn **out, bool *prim
         }
         return rc;
     }
-    if ((rc = accept_conn(p, c, err)) != DAL_OK) {
-        c->discard_reason = strstr(err->message, "max_staleness") ? "stale" : "not ready";
-        dal__pool_discarded(p, c->discard_reason);
+    const char *reason = NULL;
+    if ((rc = accept_conn(p, c, &reason, err)) != DAL_OK) {
+        c->discard_reason = reason;
+        dal__pool_discarded(p, reason);
         dal__conn_close(c);
         return rc;
     }
@@ -280,7 +288,7 @@ int dal__hosts_connect(dal__pool *p, dal__conn **out, dal_error *err)
     bool pg_read = p->read_only && e->dialect == &dal__dialect_postgresql;
     dal_error last = DAL_ERROR_INIT;
     int rc = DAL_ECONNECT;
-    for (int pass = pg_read ? 1 : 2; pass <= 3 && rc; pass++) {
+    for (int pass = pg_read ? 1 : 2; pass <= 3 && rc && rc != DAL_ENOMEM; pass++) {
         int use = !pg_read ? USE_NORMAL : pass == 1 ? USE_READ_STANDBY : USE_READ_ANY;
         for (size_t k = 0; k < hs->n && rc; k++) {
             size_t i = order[k];

@@ -82,6 +82,38 @@ Test(read_routing, random_load_balancing_spreads_reads_evenly_over_the_standbys,
     dal_engine_dispose(e);
 }
 
+/* A standby killed: reads carry on on the other one, none fails. */
+Test(read_routing, a_killed_standby_leaves_the_reads_to_the_other, .timeout = 120)
+{
+    int standby1 = dal_test_url_port(env("DAL_TEST_STANDBY_URL"));
+    dal_engine *e = engine(env("DAL_TEST_CLUSTER_URL"),
+                           "?load_balance_hosts=random&pool_recycle=0.001&read_pool_size=1");
+    cluster_script("kill-standby 2");
+    dal_error err = DAL_ERROR_INIT;
+    int failures = 0, elsewhere = 0;
+    double started = dal_test_now();
+    for (int i = 0; i < 300; i++) {
+        dal_session *s;
+        usleep(1000);
+        if (dal_session_open_read_only(e, &s, &err) != DAL_OK) {
+            failures++;
+            continue;
+        }
+        elsewhere += server_port(s) != standby1;
+        dal_session_close(s);
+    }
+    double took = dal_test_now() - started;
+    const char *why = dal_engine_host_skipped(e, 2, NULL);
+    cluster_script("start-standby 2");
+    printf("read routing killed standby: 300 read-only checkouts in %.2f s, %d failed, %d not on "
+           "the surviving standby; the dead one: %s\n",
+           took, failures, elsewhere, why ? why : "not skipped");
+    cr_expect_eq(failures, 0);
+    cr_expect_eq(elsewhere, 0);
+    cr_expect(why && !strcmp(why, "host down"));
+    dal_engine_dispose(e);
+}
+
 /* A third "standby" that accepts and never answers: every connect to it
  * would cost connect_timeout. With host_recheck=3 it costs that once per
  * 3 s, whatever the number of checkouts. */
@@ -156,11 +188,19 @@ typedef struct counter_load {
     double acked_at[MAX_VALUES]; /* when the commit of value i returned */
     atomic_int written;          /* values acknowledged so far */
     atomic_int reads, violations, on_paused, on_paused_after;
+    atomic_int stale_discards; /* DISCARD events with reason "stale" */
     int paused_port;
     atomic_bool resumed;
     double worst; /* seconds by which the oldest read missed the bound */
     pthread_mutex_t lock;
 } counter_load;
+
+static void count_stale(const dal_event *ev, void *ctx)
+{
+    counter_load *l = ctx;
+    if (ev->kind == DAL_EVENT_DISCARD && ev->reason && !strcmp(ev->reason, "stale"))
+        atomic_fetch_add(&l->stale_discards, 1);
+}
 
 static void *counter_writer(void *arg)
 {
@@ -225,10 +265,16 @@ Test(read_routing, max_staleness_keeps_reads_off_a_standby_whose_replay_is_pause
     memset(&l, 0, sizeof l);
     pthread_mutex_init(&l.lock, NULL);
     l.writer_engine = w;
-    l.reader_engine =
-        engine(env("DAL_TEST_CLUSTER_URL"),
-               "?load_balance_hosts=random&max_staleness_ms=500&host_recheck=1&pool_recycle=0.2&"
-               "read_pool_size=4");
+    dal_engine_options o;
+    dal_engine_options_init(&o);
+    o.on_event = count_stale;
+    o.event_ctx = &l;
+    char url[1024];
+    snprintf(url, sizeof url, "%s%s", env("DAL_TEST_CLUSTER_URL"),
+             "?load_balance_hosts=random&max_staleness_ms=500&host_recheck=1&pool_recycle=0.2&"
+             "read_pool_size=4");
+    dal_error err = DAL_ERROR_INIT;
+    DAL_OK_OR_FAIL(dal_engine_create(url, &o, &l.reader_engine, &err), err);
     l.paused_port = dal_test_url_port(env("DAL_TEST_STANDBY_URL"));
     pthread_t writer, readers[3];
     pthread_create(&writer, NULL, counter_writer, &l);
@@ -247,9 +293,10 @@ Test(read_routing, max_staleness_keeps_reads_off_a_standby_whose_replay_is_pause
         pthread_join(readers[i], NULL);
     printf("read routing staleness: %d reads, %d values written every 10 ms; %d reads on the "
            "paused standby before the pause, %d after replay resumed; %d reads older than "
-           "max_staleness_ms=500 (worst by %.3f s)\n",
+           "max_staleness_ms=500 (worst by %.3f s); %d connections discarded as stale\n",
            atomic_load(&l.reads), atomic_load(&l.written), before, atomic_load(&l.on_paused_after),
-           atomic_load(&l.violations), l.worst);
+           atomic_load(&l.violations), l.worst, atomic_load(&l.stale_discards));
+    cr_expect_gt(atomic_load(&l.stale_discards), 0, "a DISCARD event with reason stale");
     cr_expect_eq(atomic_load(&l.violations), 0);
     cr_expect_gt(before, 0, "the paused standby served reads before: the test proves nothing");
     cr_expect_gt(atomic_load(&l.on_paused_after), 0, "reads resume on it after replay resumes");
@@ -303,7 +350,7 @@ Test(read_routing, a_commit_token_makes_a_later_read_only_session_see_the_write,
     dal_session_close(s);
     sleep(1);
     int missed = 0, on_standby = 0, plain_missed = 0;
-    enum { LOOPS = 1000 };
+    enum { LOOPS = 2000 }; /* 1,000 with a token, 1,000 without */
     for (int i = 1; i <= LOOPS; i++) {
         s = dal_test_session(e);
         dal_value v[1] = {dal_int64(i)};
