@@ -70,7 +70,7 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
     e->load_balance = u->load_balance == 1;
     e->max_staleness = u->max_staleness_ms / 1000.0;
     e->lock_wait = lock_wait(u, e->dialect);
-    if (e->dialect->one_writer && !u->memory && !(e->writers = dal__writers_get(u->database)))
+    if (e->dialect->one_writer && !u->memory && !(e->writers = dal__writers_get(u->database, e->connstr)))
         return dal__error_nomem(err);
     e->rowset_rows = e->dialect->rowset_rows ? e->dialect->rowset_rows(u) : 0;
     if (e->rowset_rows <= 0 || e->rowset_rows > DAL__BLOCK_ROWS) e->rowset_rows = DAL__BLOCK_ROWS;

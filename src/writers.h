@@ -14,7 +14,7 @@ struct dal_session;
 /* The line for the database file at path (relative to the working
  * directory or absolute), shared by every engine of this process on that
  * file; NULL when out of memory. Give it back with dal__writers_put. */
-dal__writers *dal__writers_get(const char *path);
+dal__writers *dal__writers_get(const char *path, const char *connstr);
 void dal__writers_put(dal__writers *w);
 
 /* Before a transaction's first write: waits in line (FIFO) for the file's
