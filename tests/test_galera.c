@@ -302,6 +302,7 @@ typedef struct load {
     unsigned char acked[WRITERS][MAX_WRITES];
     int written[WRITERS];
     double longest_gap[WRITERS];
+    double gap_began[WRITERS]; /* when the longest gap began (dal_test_now()) */
     atomic_int errors, reads, read_errors;
 } load;
 
@@ -334,7 +335,10 @@ static void *writer(void *arg)
         }
         l->acked[w->id][i] = 1;
         double t = dal_test_now();
-        if (t - last > l->longest_gap[w->id]) l->longest_gap[w->id] = t - last;
+        if (t - last > l->longest_gap[w->id]) {
+            l->longest_gap[w->id] = t - last;
+            l->gap_began[w->id] = last;
+        }
         last = t;
     }
     return NULL;
@@ -395,9 +399,9 @@ Test(galera, a_node_killed_and_another_frozen_lose_no_acknowledged_commit, .time
     reset_table("CREATE TABLE g_load (writer INT, n INT, PRIMARY KEY (writer, n))", "g_load");
     static load l;
     memset(&l, 0, sizeof l);
-    const double connect_timeout = 2;
+    const double connect_timeout = 3;
     dal_error err = DAL_ERROR_INIT;
-    DAL_OK_OR_FAIL(dal_engine_create(cluster("?connect_timeout=2&query_timeout=3&pool_size=8&"
+    DAL_OK_OR_FAIL(dal_engine_create(cluster("?connect_timeout=3&query_timeout=3&pool_size=8&"
                                              "read_pool_size=4&pool_timeout=30"),
                                      NULL, &l.engine, &err),
                    err);
@@ -408,6 +412,7 @@ Test(galera, a_node_killed_and_another_frozen_lose_no_acknowledged_commit, .time
         pthread_create(&threads[i], NULL, i < WRITERS ? writer : reader, &workers[i]);
     }
     sleep(2);
+    double killed = dal_test_now();
     galera("kill 1"); /* where the writers are: they move to node 2 */
     sleep(3);
     galera("start-node 1"); /* rejoins (IST) while the writers carry on */
@@ -415,6 +420,7 @@ Test(galera, a_node_killed_and_another_frozen_lose_no_acknowledged_commit, .time
     sleep(2);
     /* Another node stops answering. (Not before node 1 is back: one node
      * of three has no quorum and refuses everything with 1047.) */
+    double frozen = dal_test_now();
     galera("freeze 2");
     sleep(6);
     galera("thaw 2"); /* evicted meanwhile: it rejoins */
@@ -424,9 +430,15 @@ Test(galera, a_node_killed_and_another_frozen_lose_no_acknowledged_commit, .time
     for (int i = 0; i < WRITERS + READERS; i++)
         pthread_join(threads[i], NULL);
     galera("wait-synced");
-    double gap = 0;
+    double gap = 0, began = 0;
     for (int w = 0; w < WRITERS; w++)
-        if (l.longest_gap[w] > gap) gap = l.longest_gap[w];
+        if (l.longest_gap[w] > gap) {
+            gap = l.longest_gap[w];
+            began = l.gap_began[w];
+        }
+    printf("galera node loss: the longest gap began %.2f s after the kill, %.2f s after the "
+           "freeze\n",
+           began - killed, began - frozen);
     printf("galera node loss: longest writer gap %.2f s (connect_timeout %.0f s), %d failed "
            "writes, %d reads, %d failed reads\n",
            gap, connect_timeout, atomic_load(&l.errors), atomic_load(&l.reads),
