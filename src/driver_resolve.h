@@ -10,4 +10,10 @@ int dal__installed_drivers(dal__buf *names, dal_error *err);
  * first of the dialect's names that is installed; "" for DSNs. */
 int dal__resolve_driver(const dal__dialect *d, const char *wanted, char **out, dal_error *err);
 
+/* fork.c: the listing's lock around fork() (prepare: held; parent:
+ * released; child: made anew). */
+void dal__drivers_fork_prepare(void);
+void dal__drivers_fork_parent(void);
+void dal__drivers_fork_child(void);
+
 #endif

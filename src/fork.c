@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "driver_lock.h"
+#include "driver_resolve.h"
 #include "hosts.h"
 #include "engine_internal.h"
 #include "writers.h"
@@ -84,6 +85,7 @@ static void each_engine_hosts(void (*fn)(dal_engine *e))
 static void prepare(void)
 {
     pthread_mutex_lock(&engines_lock);
+    dal__drivers_fork_prepare();
     dal__driver_fork_prepare();
     dal__odbc_fork_prepare();
     each_pool(lock_pool);
@@ -96,6 +98,7 @@ static void parent(void)
     each_pool(unlock_pool);
     dal__odbc_fork_parent();
     dal__driver_fork_parent();
+    dal__drivers_fork_parent();
     pthread_mutex_unlock(&engines_lock);
 }
 
@@ -106,6 +109,7 @@ static void child(void)
     each_engine_hosts(dal__hosts_fork_child);
     dal__odbc_fork_child();
     dal__driver_fork_child();
+    dal__drivers_fork_child();
     dal__scope_fork_child();
     dal__writers_fork_child();
     pthread_mutex_init(&engines_lock, NULL);

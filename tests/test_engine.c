@@ -1,5 +1,6 @@
 /* Engines from URLs against the real drivers: the first round trip, driver
  * resolution, connection strings, passwords. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,4 +328,35 @@ DAL_TEST_EACH(engine, ping_and_server_info)
     dal_engine_dispose(e);
     cr_expect_eq(dal_session_ping(NULL, &err), DAL_EMISUSE);
     cr_expect_eq(dal_session_server_info(NULL, &info, &err), DAL_EMISUSE);
+}
+
+/* SQLDrivers keeps its place in the shared environment: engines created at
+ * once on several threads each saw part of the driver list (EDRIVER "no
+ * ODBC driver for sqlite is installed") until the listing was serialised. */
+static void *create_many(void *arg)
+{
+    int *failures = arg;
+    for (int i = 0; i < 200; i++) {
+        dal_engine *e;
+        dal_error err = DAL_ERROR_INIT;
+        if (dal_engine_create("sqlite://", NULL, &e, &err) == DAL_OK)
+            dal_engine_dispose(e);
+        else
+            ++*failures;
+    }
+    return NULL;
+}
+
+Test(engine, engines_created_on_several_threads_at_once_all_find_their_driver)
+{
+    pthread_t t[8];
+    int failures[8] = {0};
+    for (int i = 0; i < 8; i++)
+        pthread_create(&t[i], NULL, create_many, &failures[i]);
+    int total = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        total += failures[i];
+    }
+    cr_expect_eq(total, 0, "%d of 1,600 engines did not find their driver", total);
 }

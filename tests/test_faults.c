@@ -102,6 +102,7 @@ static void *write_rows(void *p)
     dal_error err = DAL_ERROR_INIT;
     if (dal_engine_create(w->url, NULL, &e, &err)) {
         w->other++;
+        fprintf(stderr, "writer %d create: %s\n", w->id, err.message);
         return NULL;
     }
     for (int k = 0; w->committed < COMMITS && k < COMMITS * 50; k++) {
@@ -109,6 +110,7 @@ static void *write_rows(void *p)
         dal_error_clear(&err);
         if (dal_session_open(e, &s, &err)) {
             w->other++;
+            fprintf(stderr, "writer %d open: %s\n", w->id, err.message);
             continue;
         }
         dal_value v[] = {dal_int64(w->id), dal_int64(w->committed)};
@@ -118,8 +120,10 @@ static void *write_rows(void *p)
             w->committed++;
         else if (rc == DAL_EBUSY)
             w->busy++;
-        else
+        else {
             w->other++;
+            fprintf(stderr, "writer %d: %s %s\n", w->id, dal_code_name(rc), err.message);
+        }
         dal_session_close(s);
     }
     dal_engine_dispose(e);
