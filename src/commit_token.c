@@ -78,5 +78,5 @@ int dal_session_open_read_only_after(dal_engine *e, const char *token, dal_sessi
     if (rc == DAL_OK && caught_up) return DAL_OK;
     dal_session_close(*out); /* behind, or it could not tell: the primary serves */
     *out = NULL;
-    return dal__session_open_read_only_in(e, &e->pool, out, err);
+    return dal__session_open_read_only_in(&e->pool, out, err);
 }

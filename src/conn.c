@@ -126,8 +126,8 @@ static void whole_target(const dal__pool *p, dal__connect_target *t)
 {
     const dal__url *u = &p->engine->url;
     t->connstr = p->connstr;
-    t->host = u->nhosts ? u->hosts[0].host : u->host;
-    t->port = u->nhosts ? u->hosts[0].port : u->port;
+    t->host = u->host; /* a list's first host (url.c) */
+    t->port = u->port;
     t->index = -1;
 }
 
@@ -288,9 +288,9 @@ int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
     if (e->observed) {
         char target[300];
         dal__engine_target(e, target, sizeof target);
-        if (!rc && (*out)->host >= 0) { /* the host of a list that dal chose */
-            const dal__url_host *h = &e->url.hosts[(*out)->host];
-            dal__connect_target t = {.host = h->host, .port = h->port, .index = (*out)->host};
+        if (!rc && (*out)->host >= 0) { /* the host dal chose (one of a list, or the one) */
+            dal__connect_target t = {.index = (*out)->host};
+            t.host = dal_engine_host(e, (size_t)t.index, &t.port);
             dal__conn_target_name(e, &t, target, sizeof target);
         }
         dal_event ev = {.kind = DAL_EVENT_CONNECT, .read_only = p->read_only, .seconds = took,

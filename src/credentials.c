@@ -74,9 +74,9 @@ static int ask_callback(const dal_engine *e, const char *host, int port, dal__cr
                         dal_error *err)
 {
     const dal__url *u = &e->url;
-    if (!host) {
-        host = u->nhosts ? u->hosts[0].host : u->host;
-        port = u->nhosts ? u->hosts[0].port : u->port;
+    if (!host) { /* the URL's (a list's first host: url.c) */
+        host = u->host;
+        port = u->port;
     }
     if (!port) port = e->dialect->default_port;
     if (u->user && strlen(u->user) < sizeof c->user) strcpy(c->user, u->user);

@@ -392,8 +392,7 @@ int dal__session_fail(dal_session *s, const char *sql, const dal_error *local, d
 void dal__session_release(dal_session *s);
 /* A read-only session from pool (the read pool, or the normal pool's
  * connection lent in read-only mode). */
-int dal__session_open_read_only_in(dal_engine *e, dal__pool *pool, dal_session **out,
-                                   dal_error *err);
+int dal__session_open_read_only_in(dal__pool *pool, dal_session **out, dal_error *err);
 
 /* result.c */
 int dal__result_open(dal_result *r, dal_stmt *st, dal_error *err);

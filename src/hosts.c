@@ -81,8 +81,7 @@ int dal__hosts_init(dal_engine *e, dal_error *err)
     e->hosts = hs;
     for (size_t i = 0; i < n; i++) {
         host_state *h = &hs->h[i];
-        h->host = u->nhosts ? u->hosts[i].host : u->host;
-        h->port = u->nhosts ? u->hosts[i].port : u->port;
+        h->host = dal_engine_host(e, i, &h->port);
         /* The URL of this host alone: the same keys, one server. */
         dal__url one = *u;
         one.nhosts = 0;

@@ -56,13 +56,11 @@ int dal_session_open_read_only(dal_engine *e, dal_session **out, dal_error *err)
     if (!out) return dal__error_set(err, DAL_EMISUSE, "dal_session_open_read_only: out is NULL");
     *out = NULL;
     if (!e) return dal__error_set(err, DAL_EMISUSE, "dal_session_open_read_only: engine is NULL");
-    return dal__session_open_read_only_in(e, e->reads, out, err);
+    return dal__session_open_read_only_in(e->reads, out, err);
 }
 
-int dal__session_open_read_only_in(dal_engine *e, dal__pool *pool, dal_session **out,
-                                   dal_error *err)
+int dal__session_open_read_only_in(dal__pool *pool, dal_session **out, dal_error *err)
 {
-    (void)e;
     dal__conn *c;
     int rc = dal__pool_checkout(pool, &c, out, err);
     if (rc) return rc;

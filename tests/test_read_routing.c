@@ -304,6 +304,13 @@ Test(read_routing, max_staleness_keeps_reads_off_a_standby_whose_replay_is_pause
     dal_engine_dispose(w);
 }
 
+static void count_connects(const dal_event *ev, void *ctx)
+{
+    if (ev->kind == DAL_EVENT_CONNECT && !ev->code && ev->target &&
+        strstr(ev->target, "127.0.0.1:"))
+        atomic_fetch_add((atomic_int *)ctx, 1);
+}
+
 /* Without max_staleness_ms the same paused standby keeps serving: the
  * stale reads the option prevents (measured, not required). */
 Test(read_routing, without_max_staleness_a_paused_standby_serves_old_data, .timeout = 60)
@@ -324,9 +331,22 @@ Test(read_routing, without_max_staleness_a_paused_standby_serves_old_data, .time
     dal_engine_dispose(r);
     char url[1024];
     snprintf(url, sizeof url, "%s?max_staleness_ms=500", env("DAL_TEST_STANDBY_URL"));
-    r = dal_test_engine_at(url);
+    atomic_int connects = 0;
+    dal_engine_options o; /* observed: CONNECT events name the one host */
+    dal_engine_options_init(&o);
+    o.on_event = count_connects;
+    o.event_ctx = &connects;
+    DAL_OK_OR_FAIL(dal_engine_create(url, &o, &r, &err), err);
     int rc = dal_session_open_read_only(r, &rs, &err);
     cluster_script("resume-replay 1");
+    /* Caught up again, it serves: the same engine, its one host retried. */
+    dal_session *again = NULL;
+    dal_error again_err = DAL_ERROR_INIT;
+    for (int i = 0; i < 50 && dal_session_open_read_only(r, &again, &again_err); i++)
+        usleep(100 * 1000);
+    cr_expect_not_null(again, "after replay resumed: %s", again_err.message);
+    if (again) dal_session_close(again);
+    cr_expect_geq(atomic_load(&connects), 1, "a CONNECT event naming the standby");
     printf("read routing without max_staleness_ms: the paused standby answered n = %lld (the "
            "primary has 1); with it, the only host refused: %s\n",
            (long long)seen, rc ? err.message : "(served)");
