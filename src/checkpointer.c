@@ -27,7 +27,7 @@ struct dal__checkpointer {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool pending, stop;
-    SQLHDBC dbc; /* NULL until the first checkpoint; NULL again after a failure */
+    SQLHDBC dbc; /* NULL until a checkpoint connects it (tried again at each nudge) */
 };
 
 /* The thread's connection, opened on first need; false when it cannot be. */

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backends.h"
@@ -100,13 +99,6 @@ Test(ha, reads_fall_back_to_the_primary_while_the_standby_is_down)
     cr_assert_eq(system(cmd), 0);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A host list whose first host is "first": the session lands on the primary. */
 static double connect_past(const char *first)
 {
@@ -119,9 +111,9 @@ static double connect_past(const char *first)
     dal_session *s;
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(dal_engine_create(url, NULL, &e, &err), err);
-    double started = now();
+    double started = dal_test_now();
     DAL_OK_OR_FAIL(dal_session_open(e, &s, &err), err);
-    double took = now() - started;
+    double took = dal_test_now() - started;
     bool in_recovery = true;
     cr_expect_eq(server_of(s, &in_recovery), dal_test_url_port(primary));
     dal_session_close(s);

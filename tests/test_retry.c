@@ -8,17 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backends.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void configure(const char *url)
 {
@@ -322,7 +314,7 @@ typedef struct conflicting {
 static int always_conflicts(void *arg, dal_error *err)
 {
     conflicting *c = arg;
-    double began = now();
+    double began = dal_test_now();
     atomic_fetch_add(&c->attempts, 1);
     dal_session *s = scoped(err);
     if (!s) return err->code;
@@ -335,7 +327,7 @@ static int always_conflicts(void *arg, dal_error *err)
     dal_session_close(o);
     if (!rc) rc = dal_session_exec(s, "UPDATE retry_hot SET v = v + 1 WHERE k = 1", NULL, 0, NULL, err);
     if (!rc) rc = dal_session_commit(s, err);
-    double took = now() - began;
+    double took = dal_test_now() - began;
     if (took > c->longest) c->longest = took;
     return rc;
 }
@@ -383,9 +375,9 @@ Test(retry, no_attempt_starts_after_the_deadline_postgresql)
     p.max_attempts = 1000;
     p.deadline_ms = 200;
     dal_error err = DAL_ERROR_INIT;
-    double began = now();
+    double began = dal_test_now();
     cr_expect_eq(dal_with_scope_retry(always_conflicts, c, &p, &err), DAL_ECONFLICT);
-    double took = now() - began;
+    double took = dal_test_now() - began;
     int attempts = atomic_load(&c->attempts);
     fprintf(stderr, "deadline 200 ms: gave up after %.0f ms and %d attempts (longest %.1f ms)\n",
             took * 1e3, attempts, c->longest * 1e3);

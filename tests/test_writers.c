@@ -10,17 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backends.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *file_url(const char *query)
 {
@@ -157,9 +149,9 @@ Test(writers, a_transaction_that_read_before_another_commit_conflicts_at_once_sq
     dal_engine *other = dal_test_engine_at(file_url(""));
     dal_error err = DAL_ERROR_INIT;
     DAL_OK_OR_FAIL(read_then_write(e, other, false, &err), err); /* nobody between: fine */
-    double started = now();
+    double started = dal_test_now();
     int rc = read_then_write(e, other, true, &err);
-    double took = now() - started;
+    double took = dal_test_now() - started;
     cr_expect_eq(rc, DAL_ECONFLICT, "%s: %s", dal_code_name(rc), err.message);
     cr_expect_lt(took, 2.0, "the conflict took %.2f s (sqliteodbc's busy timeout is 5 s)", took);
     /* retried, it succeeds */
@@ -223,9 +215,9 @@ static void *try_to_write(void *arg)
     waiter_arg *a = arg;
     dal_session *s = dal_test_session(a->e);
     dal_error err = DAL_ERROR_INIT;
-    double started = now();
+    double started = dal_test_now();
     a->rc = dal_session_exec(s, "INSERT INTO w_t (who) VALUES (-3)", NULL, 0, NULL, &err);
-    a->took = now() - started;
+    a->took = dal_test_now() - started;
     dal_session_close(s);
     return NULL;
 }
