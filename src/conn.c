@@ -132,7 +132,7 @@ static void whole_target(const dal__pool *p, dal__connect_target *t)
 }
 
 /* What messages name as the server: the whole URL's, or the one host tried. */
-void dal__conn_target_name(const dal_engine *e, const dal__connect_target *t, char *buf, size_t n)
+static void target_name(const dal_engine *e, const dal__connect_target *t, char *buf, size_t n)
 {
     if (t->index < 0) {
         dal__engine_target(e, buf, n);
@@ -215,7 +215,7 @@ int dal__conn_connect(dal__pool *p, const dal__credentials *creds, const dal__co
     }
     if (fired) { /* whatever the driver says after its socket was shut down */
         char target[300];
-        dal__conn_target_name(e, t, target, sizeof target);
+        target_name(e, t, target, sizeof target);
         dal__driver_disconnect(c->dbc, DAL__ODBC_OK(sr)); /* under the driver lock */
         dal__free(c->cache);
         dal__free(c);
@@ -227,7 +227,7 @@ int dal__conn_connect(dal__pool *p, const dal__credentials *creds, const dal__co
     if (!DAL__ODBC_OK(sr)) {
         char context[400];
         char target[300];
-        dal__conn_target_name(e, t, target, sizeof target);
+        target_name(e, t, target, sizeof target);
         snprintf(context, sizeof context, "cannot connect to %s", target);
         dal_error local = DAL_ERROR_INIT;
         int code = dal__odbc_error(SQL_HANDLE_DBC, c->dbc, e->dialect, context, secret, &local);
@@ -291,7 +291,7 @@ int dal__conn_open(dal__pool *p, dal__conn **out, dal_error *err)
         if (!rc && (*out)->host >= 0) { /* the host dal chose (one of a list, or the one) */
             dal__connect_target t = {.index = (*out)->host};
             t.host = dal_engine_host(e, (size_t)t.index, &t.port);
-            dal__conn_target_name(e, &t, target, sizeof target);
+            target_name(e, &t, target, sizeof target);
         }
         dal_event ev = {.kind = DAL_EVENT_CONNECT, .read_only = p->read_only, .seconds = took,
                         .target = target, .rows = -1};

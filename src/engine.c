@@ -67,7 +67,6 @@ static int apply_options(dal_engine *e, const dal_engine_options *opts, dal_erro
     e->isolation = u->has_isolation ? u->isolation : DAL_ISOLATION_DEFAULT;
     e->pooler = u->pooler;
     e->host_recheck = u->has_host_recheck ? u->host_recheck : 10;
-    e->load_balance = u->load_balance == 1;
     e->max_staleness = u->max_staleness_ms / 1000.0;
     e->lock_wait = lock_wait(u, e->dialect);
     if (e->dialect->one_writer && !u->memory && !(e->writers = dal__writers_get(u->database, e->connstr)))

@@ -250,7 +250,6 @@ struct dal_engine {
     dal_engine *next_engine; /* every live engine (fork.c) */
     struct dal__hosts *hosts; /* the host list dal routes itself (hosts.c), or NULL */
     double host_recheck;      /* seconds a host marked down is skipped */
-    bool load_balance;        /* PostgreSQL: read-only connections pick hosts at random */
     double max_staleness;     /* PostgreSQL: seconds a standby may lag for reads, 0: any */
 };
 
@@ -307,7 +306,6 @@ typedef struct dal__connect_target {
 struct dal__credentials;
 int dal__conn_connect(dal__pool *p, const struct dal__credentials *creds,
                       const dal__connect_target *t, dal__conn **out, dal_error *err);
-void dal__conn_target_name(const dal_engine *e, const dal__connect_target *t, char *buf, size_t n);
 /* Autocommit off (manual) or on; no driver call when already so. */
 int dal__conn_set_manual(dal__conn *c, bool manual, dal_error *err);
 void dal__conn_close(dal__conn *c);

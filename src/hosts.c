@@ -166,7 +166,7 @@ static void plan(dal_engine *e, bool read_only, size_t *order)
     dal__hosts *hs = e->hosts;
     for (size_t i = 0; i < hs->n; i++)
         order[i] = i;
-    bool shuffle = read_only && (e->dialect == &dal__dialect_mysql || e->load_balance);
+    bool shuffle = read_only && (e->dialect == &dal__dialect_mysql || e->url.load_balance == 1);
     if (!shuffle) return;
     pthread_mutex_lock(&hs->lock);
     for (size_t i = hs->n - 1; i > 0; i--) { /* Fisher-Yates */
