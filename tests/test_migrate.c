@@ -475,11 +475,14 @@ static void claim_stops_the_others(const char *backend)
     int status[2];
     for (int p = 0; p < 2; p++)
         waitpid(pids[p], &status[p], 0);
-    /* Whichever took version 1 first applied all three; the other stopped. */
+    /* Whichever took version 1 first applied all three and the other
+     * stopped; or, when the second loaded the history only after version 1
+     * (a slow start, seen under ASan), it applied 2 and 3 and the first
+     * stopped at the claim. Either way one stops with DAL_EMIGRATE. */
     int a = WIFEXITED(status[0]) ? WEXITSTATUS(status[0]) : -1;
     int b = WIFEXITED(status[1]) ? WEXITSTATUS(status[1]) : -1;
-    cr_expect((a == 3 && b == 99) || (a == 99 && b == 3),
-              "one deployer applied all three, the other stopped at the claim with "
+    cr_expect((a == 99 && (b == 3 || b == 2)) || (b == 99 && (a == 3 || a == 2)),
+              "one deployer applied the rest, the other stopped at the claim with "
               "DAL_EMIGRATE (exits %d and %d)",
               a, b);
     dal_engine *e = dal_test_engine_at(u);
